@@ -21,9 +21,10 @@ class DatabaseBusy(CustlibError):
 class ImportRejected(CustlibError):
     """A file could not be imported; ``report`` says where and why."""
 
-    def __init__(self, message: str, report=None):
+    def __init__(self, message: str, report=None, kind: str = "file_rejected"):
         super().__init__(message)
         self.report = report
+        self.kind = kind
 
 
 class NeedsDecision(CustlibError):

@@ -1,0 +1,867 @@
+"""Reading and validating uploaded files: what a file holds, what is wrong with it and where.
+
+``import_file`` takes a CSV/TSV/whitespace-separated text file (UTF-8, UTF-8 with BOM,
+UTF-16 with BOM, GBK/GB18030), an Excel ``.xlsx`` workbook or a Parquet file and
+loads it into one table of a dataset, all or nothing:
+
+1. sniff the format, encoding, delimiter and header (GBK text is transcoded to a
+   temporary UTF-8 file in chunks; the file is never loaded whole into pandas);
+2. map columns to fields (automatic guess from English and Chinese headers, overridable);
+3. read every value as text with DuckDB's own CSV reader, parse dates and amounts in
+   SQL with formats detected from a sample, and flag every value that fails;
+4. inside one transaction: stage, validate, store, record the import and bump the
+   dataset version. Any rejection rolls everything back.
+
+Rows are numbered as a spreadsheet shows them: with a header, the header is row 1
+and the first data row is row 2.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import db
+from .columns import resolve_mapping
+from .errors import CustlibError, ImportRejected, NeedsDecision
+from .parsing import DateFormat, amount_sql, detect_date_format, detect_decimal_style, flag_sql, kind_sql
+
+CHUNK_BYTES = 4 << 20
+SNIFF_BYTES = 256 << 10
+SAMPLE_ROWS = 20_000
+MAX_PROBLEMS_PER_KIND = 20
+MAX_ABS_AMOUNT = 1e12
+EARLIEST_DATE = date(1900, 1, 1)
+MAX_XLSX_UNCOMPRESSED = 512 << 20
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ".tab", ".psv", ""}
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass
+class Problem:
+    kind: str
+    severity: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def describe(self, file_name: str) -> str:
+        where = [file_name]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        shown = f" {self.value!r}:" if self.value is not None else ""
+        return f"{', '.join(where)}:{shown} {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import read, stored and found wrong; printed by the CLI, shown by the Data page."""
+    file_name: str
+    table: str
+    dataset: str | None = None
+    file_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    has_header: bool | None = None
+    columns: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_dropped_as_duplicates: int = 0
+    strict: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    severities: dict[str, str] = field(default_factory=dict)
+    sha256: str | None = None
+    stored_path: str | None = None
+    dataset_version: int | None = None
+    accepted: bool = False
+
+    def add(self, problem: Problem, count: int = 1, sample: bool = True) -> None:
+        self.counts[problem.kind] = self.counts.get(problem.kind, 0) + count
+        self.severities[problem.kind] = problem.severity
+        if sample and sum(p.kind == problem.kind for p in self.problems) < MAX_PROBLEMS_PER_KIND:
+            self.problems.append(problem)
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for kind, n in self.counts.items() if self.severities[kind] == ERROR)
+
+    def summary(self) -> str:
+        if self.accepted:
+            line = (f"Imported {self.rows_loaded:,} of {self.rows_read:,} rows from {self.file_name} "
+                    f"into {self.table} of dataset {self.dataset!r}")
+            skipped = self.rows_rejected + self.rows_dropped_as_duplicates
+            return line + (f"; {skipped:,} skipped (see the report)." if skipped else ".")
+        return f"Rejected {self.file_name}: nothing was imported and the database is unchanged."
+
+    def to_text(self) -> str:
+        lines = [self.summary()]
+        details = []
+        if self.file_format:
+            details.append(self.file_format)
+        if self.encoding:
+            details.append(f"encoding {self.encoding}")
+        if self.delimiter:
+            details.append({",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe",
+                            " ": "whitespace"}.get(self.delimiter, repr(self.delimiter)) + "-separated")
+        if self.has_header is not None:
+            details.append("header on row 1" if self.has_header else "no header row")
+        if details:
+            lines.append("Read as " + ", ".join(details) + ".")
+        if self.mapping:
+            lines.append("Columns: " + ", ".join(f"{f} <- {c!r}" for f, c in self.mapping.items()) + ".")
+        if self.formats:
+            lines.append("Formats: " + "; ".join(f"{k}: {v}" for k, v in self.formats.items()) + ".")
+        if self.counts:
+            lines.append("Problems by kind:")
+            for kind, count in sorted(self.counts.items(), key=lambda kv: (self.severities[kv[0]] != ERROR, kv[0])):
+                lines.append(f"  {self.severities[kind]:<7} {kind}: {count:,}")
+            for problem in self.problems:
+                lines.append(f"  - {problem.severity}: {problem.describe(self.file_name)}")
+            shown = len(self.problems)
+            total = sum(self.counts.values())
+            if total > shown:
+                lines.append(f"  ({total - shown:,} more not listed; at most {MAX_PROBLEMS_PER_KIND} per kind)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Source:
+    """A file opened for import: where its UTF-8 text (or workbook frame) is and how to read it."""
+    path: Path
+    file_format: str            # "text", "xlsx", "parquet"
+    encoding: str | None = None
+    text_path: Path | None = None
+    delimiter: str | None = None  # None with text = single column; " " = runs of whitespace
+    has_header: bool = True
+    headers: list[str] = field(default_factory=list)
+    frame: pd.DataFrame | None = None
+    sha256: str | None = None
+    temp_dir: Path | None = None
+
+    def close(self) -> None:
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+# --- opening files ------------------------------------------------------------------------------
+
+def _reject(report: ImportReport, kind: str, message: str, **where) -> ImportRejected:
+    report.add(Problem(kind, ERROR, message, **where))
+    return ImportRejected(f"{report.file_name}: {message}", report)
+
+
+def open_source(path: Path, report: ImportReport, has_header: bool | None = None,
+                sheet: str | int | None = None) -> Source:
+    if not path.is_file():
+        raise _reject(report, "file_not_found", f"there is no file at {path}.")
+    size = path.stat().st_size
+    if size == 0:
+        raise _reject(report, "empty_file", "the file is empty (0 bytes).")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
+        return _open_xlsx(path, report, has_header, sheet)
+    if head.startswith(b"PAR1") or suffix == ".parquet":
+        return _open_parquet(path, report)
+    if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
+        raise _reject(report, "old_excel", "this is an old Excel .xls workbook; open it in Excel or WPS and "
+                      "save it as .xlsx or CSV, then upload that.")
+    return _open_text(path, report, has_header)
+
+
+def _line_of_offset(path: Path, offset: int) -> int:
+    with path.open("rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def _decode_stream(path: Path, encoding: str, out=None) -> tuple[bool, int]:
+    """Decode the whole file with ``encoding`` in chunks (writing UTF-8 to ``out`` if given).
+
+    Returns (ok, byte offset of the first undecodable byte).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return False, offset + exc.start
+            if out is not None:
+                out.write(text.encode("utf-8"))
+            offset += len(chunk)
+        try:
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False, offset
+        if out is not None:
+            out.write(text.encode("utf-8"))
+    return True, offset
+
+
+def _has_utf8_text_before(path: Path, offset: int) -> bool:
+    """Whether the complete lines before ``offset`` hold non-ASCII text that is valid UTF-8.
+
+    A GBK file is almost never valid UTF-8 for a whole line of Chinese text, so such a
+    line followed by invalid UTF-8 means the export mixes encodings.
+    """
+    with path.open("rb") as handle:
+        prefix = handle.read(offset)
+    prefix = prefix[: prefix.rfind(b"\n") + 1]
+    return any(byte >= 0x80 for byte in prefix)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Source:
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    source = Source(path=path, file_format="text", sha256=_sha256(path))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        raise _reject(report, "binary_file",
+                      "this is not a text file (it contains binary data). Upload CSV, TSV, Excel .xlsx or Parquet.")
+    else:
+        ok, bad_at = _decode_stream(path, "utf-8")
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        if not ok:
+            encoding = "gb18030"
+            utf8_line = _line_of_offset(path, bad_at)
+            if _has_utf8_text_before(path, bad_at):
+                raise _reject(report, "mixed_encodings",
+                              f"the file mixes encodings: lines before line {utf8_line} are UTF-8 text but line "
+                              f"{utf8_line} is not (probably GBK). Save the whole file again in one encoding, "
+                              f"preferably UTF-8.", row=utf8_line)
+    if encoding == "utf-8":
+        source.text_path = path
+    else:
+        source.temp_dir = Path(tempfile.mkdtemp(prefix="custlib-import-"))
+        source.text_path = source.temp_dir / "utf8.txt"
+        with source.text_path.open("wb") as out:
+            ok, bad_at = _decode_stream(path, encoding, out)
+        if not ok:
+            source.close()
+            line = _line_of_offset(path, bad_at)
+            if encoding == "gb18030":
+                raise _reject(report, "unknown_encoding",
+                              f"the text is neither UTF-8 (invalid bytes on line {utf8_line}) nor GBK/GB18030 "
+                              f"(invalid bytes on line {line}). It may mix encodings or not be text; save it "
+                              f"again as UTF-8 CSV.", row=line)
+            raise _reject(report, "unknown_encoding", f"invalid {encoding} text on line {line}.", row=line)
+    source.encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
+                       "gb18030": "GBK/GB18030"}[encoding]
+    with source.text_path.open("r", encoding="utf-8-sig", newline="") as handle:
+        sample_text = handle.read(SNIFF_BYTES)
+    if len(sample_text) == SNIFF_BYTES and "\n" in sample_text:
+        sample_text = sample_text[:sample_text.rindex("\n")]  # the last line may be cut off
+    if not sample_text.strip():
+        source.close()
+        raise _reject(report, "empty_file", "the file has no text (only blank lines).")
+    source.delimiter, first_row = _sniff_dialect(sample_text)
+    source.has_header = _looks_like_header(first_row) if has_header is None else has_header
+    if source.has_header:
+        source.headers = _unique_headers(first_row)
+    else:
+        source.headers = [str(i + 1) for i in range(len(first_row))]
+    return source
+
+
+def _sniff_dialect(sample_text: str) -> tuple[str | None, list[str]]:
+    """The delimiter whose field count is most consistent over the sampled records (comma, tab,
+    semicolon, pipe, then runs of whitespace), and the first record split with it."""
+    lines = [line for line in sample_text.splitlines() if line.strip()][:200]
+    best: tuple[float, int, str] | None = None
+    for delimiter in (",", "\t", ";", "|"):
+        rows = [row for row in csv.reader(io.StringIO(sample_text), delimiter=delimiter) if row][:200]
+        counts = [len(row) for row in rows]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        consistency = counts.count(mode) / len(counts)
+        if mode > 1 and consistency >= 0.5 and (best is None or (consistency, mode) > best[:2]):
+            best = (consistency, mode, delimiter)
+    if best is not None:
+        delimiter = best[2]
+        return delimiter, next(row for row in csv.reader(io.StringIO(sample_text), delimiter=delimiter) if row)
+    counts = [len(line.split()) for line in lines]
+    mode = max(set(counts), key=counts.count)
+    if mode > 1 and counts.count(mode) / len(counts) >= 0.5:
+        return " ", lines[0].split()
+    return None, [lines[0]]
+
+
+_NUMBERISH = re.compile(r"^[\s¥￥$€£+\-(),.\d]+$")
+
+
+def _looks_like_header(row: list[str]) -> bool:
+    """A header names columns: no field of it is a number or a date."""
+    for value in row:
+        text = value.strip()
+        if not text:
+            continue
+        if _NUMBERISH.match(text) or re.match(r"^\d{1,4}[-/.年]\d{1,2}[-/.月]\d{1,4}", text):
+            return False
+    return True
+
+
+def _unique_headers(row: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    headers = []
+    for i, value in enumerate(row):
+        name = value.strip().lstrip("\ufeff") or f"column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        headers.append(name)
+    return headers
+
+
+def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None) -> Source:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise _reject(report, "bad_xlsx", "this is not a valid .xlsx workbook (the file is damaged or cut "
+                      "short). Save it again from Excel or WPS.") from None
+    if "xl/workbook.xml" not in names:
+        raise _reject(report, "bad_xlsx", "this zip file is not an Excel .xlsx workbook.")
+    if expanded > MAX_XLSX_UNCOMPRESSED:
+        raise _reject(report, "xlsx_too_large",
+                      f"the workbook expands to {expanded / 2**20:,.0f} MB, over the limit of "
+                      f"{MAX_XLSX_UNCOMPRESSED / 2**20:,.0f} MB. Export the sheet as CSV instead.")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None, dtype=object,
+                               engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise _reject(report, "bad_xlsx", f"the workbook could not be read ({type(exc).__name__}: {exc}).") from None
+    if isinstance(sheets, dict):
+        non_empty = [frame for frame in sheets.values() if not frame.dropna(how="all").empty]
+        if not non_empty:
+            raise _reject(report, "empty_file", "every sheet of the workbook is empty.")
+        frame = non_empty[0]
+    else:
+        frame = sheets
+    frame = frame.dropna(how="all", axis=1)
+    text = frame.apply(lambda column: column.map(_cell_text)).astype(object)
+    first_row = ["" if v is None else v for v in text.iloc[0].tolist()] if len(text) else []
+    header = _looks_like_header(first_row) if has_header is None else has_header
+    source = Source(path=path, file_format="xlsx", sha256=_sha256(path), has_header=header, delimiter=None)
+    if header:
+        source.headers = _unique_headers(first_row)
+        body = text.iloc[1:]
+    else:
+        source.headers = [str(i + 1) for i in range(text.shape[1])]
+        body = text
+    body = body.copy()
+    body.columns = [f"c{i + 1}" for i in range(body.shape[1])]
+    body.insert(0, "source_row", [int(i) + 1 for i in body.index])  # Excel's own row numbers
+    source.frame = body.astype({c: "object" for c in body.columns if c != "source_row"})
+    return source
+
+
+def _cell_text(value) -> str | None:
+    """Excel cells as the text a CSV export would have: dates ISO, whole numbers without '.0'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = str(value)
+    return text
+
+
+def _open_parquet(path: Path, report: ImportReport) -> Source:
+    try:
+        names = _parquet_columns(path)
+    except duckdb.Error as exc:
+        raise _reject(report, "bad_parquet", f"this is not a readable Parquet file ({exc}).".replace("\n", " ")) from None
+    return Source(path=path, file_format="parquet", sha256=_sha256(path), headers=_unique_headers(names),
+                  has_header=True)
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    con = duckdb.connect()
+    try:
+        return [row[0] for row in con.execute("select name from parquet_schema(?) where name <> 'schema' "
+                                              "and num_children is null", [str(path)]).fetchall()]
+    finally:
+        con.close()
+
+
+# --- staging SQL --------------------------------------------------------------------------------
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _raw_relation(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Create temp relation ``import_raw``: source_row and c1..cn as trimmed text (NULL when empty).
+
+    Structural problems (a row with too many or too few fields) go to the temp table
+    ``import_rejects`` with their line numbers instead of stopping the read.
+    """
+    n = len(source.headers)
+    names = [f"c{i + 1}" for i in range(n)]
+    if source.file_format == "xlsx":
+        cur.register("import_frame", source.frame)
+        select = ", ".join(f"nullif(trim(cast({c} as varchar)), '') as {c}" for c in names)
+        cur.execute(f"create temp view import_raw as select cast(source_row as bigint) as source_row, {select} "
+                    f"from import_frame")
+        cur.execute("create temp table import_rejects (line bigint, error_type varchar, csv_line varchar, "
+                    "error_message varchar)")
+        return
+    if source.file_format == "parquet":
+        parquet_names = _parquet_columns(source.path)
+        select = ", ".join(f"nullif(trim(cast({_quote_identifier(p)} as varchar)), '') as {c}"
+                           for p, c in zip(parquet_names, names))
+        cur.execute(f"create temp table import_raw as select row_number() over () + 1 as source_row, {select} "
+                    f"from read_parquet($path)", {"path": str(source.path)})
+        cur.execute("create temp table import_rejects (line bigint, error_type varchar, csv_line varchar, "
+                    "error_message varchar)")
+        return
+    header_offset = 1 if source.has_header else 0
+    text_path = str(source.text_path)
+    if source.delimiter == " " or source.delimiter is None:
+        # Runs of spaces are not a CSV delimiter DuckDB understands: read whole lines and split them in SQL.
+        cur.execute(
+            "create temp table import_lines as select row_number() over () as record, line "
+            "from read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', escape = '', "
+            "header = false, auto_detect = false, skip = $skip, strict_mode = false, null_padding = true)",
+            {"path": text_path, "skip": header_offset})
+        split = "string_split_regex(trim(line), '\\s+')" if source.delimiter == " " else "[line]"
+        select = ", ".join(f"nullif(trim(fields[{i + 1}]), '') as {c}" for i, c in enumerate(names))
+        cur.execute(f"create temp table import_split as select record + {header_offset} as source_row, "
+                    f"{split} as fields from import_lines where trim(coalesce(line, '')) <> ''")
+        cur.execute("create temp table import_rejects as select source_row as line, "
+                    "case when len(fields) > $n then 'TOO MANY COLUMNS' else 'MISSING COLUMNS' end as error_type, "
+                    "array_to_string(fields, ' ') as csv_line, "
+                    "'expected ' || $n || ' fields, found ' || len(fields) as error_message "
+                    "from import_split where len(fields) <> $n", {"n": n})
+        cur.execute(f"create temp view import_raw as select source_row, {select} from import_split "
+                    f"where len(fields) = {int(n)}")
+        return
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
+    cur.execute(
+        f"create temp table import_raw_unordered as select * from read_csv($path, columns = {columns}, "
+        f"delim = $delim, quote = '\"', escape = '\"', header = false, skip = $skip, auto_detect = false, "
+        f"ignore_errors = true, store_rejects = true, rejects_table = 'import_reject_errors', "
+        f"rejects_scan = 'import_reject_scans', max_line_size = 10000000)",
+        {"path": text_path, "delim": source.delimiter, "skip": header_offset})
+    cur.execute("create temp table import_rejects as select line, error_type, csv_line, error_message "
+                "from import_reject_errors")
+    # Rows after a rejected line shift up by one: put back each row's true line number.
+    select = ", ".join(f"nullif(trim({c}), '') as {c}" for c in names)
+    cur.execute(
+        f"create temp table import_raw as "
+        f"with numbered as (select row_number() over () as record, * from import_raw_unordered), "
+        f"gaps as (select line - {header_offset} - row_number() over (order by line) as good_before "
+        f"from (select distinct line from import_rejects)), "
+        f"final as (select record + {header_offset} + (select count(*) from gaps where good_before < record) "
+        f"as source_row, {select} from numbered) select * from final")
+    cur.execute("drop table import_raw_unordered")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: str          # id, text, date, timestamp, amount, number, flag, score, kind
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+
+
+FIELD_SPECS: dict[str, dict[str, FieldSpec]] = {
+    "transactions": {
+        "customer_id": FieldSpec("id", True), "order_id": FieldSpec("text"), "order_date": FieldSpec("date", True),
+        "amount": FieldSpec("amount", True), "quantity": FieldSpec("number"), "channel": FieldSpec("text"),
+        "category": FieldSpec("text"), "product": FieldSpec("text"), "region": FieldSpec("text"),
+        "is_promo": FieldSpec("flag"), "discount_amount": FieldSpec("amount"),
+    },
+    "customers": {
+        "customer_id": FieldSpec("id", True), "name": FieldSpec("text"), "email": FieldSpec("text"),
+        "phone": FieldSpec("text"), "signup_date": FieldSpec("date"), "region": FieldSpec("text"),
+        "industry": FieldSpec("text"), "company_size": FieldSpec("text"), "account_manager": FieldSpec("text"),
+    },
+    "interactions": {
+        "customer_id": FieldSpec("id", True), "interaction_at": FieldSpec("timestamp", True),
+        "kind": FieldSpec("kind"), "nps_score": FieldSpec("score", low=0, high=10),
+        "satisfaction": FieldSpec("score", low=1, high=5), "note": FieldSpec("text"),
+    },
+}
+
+_PROBLEM_TEXT = {
+    "date": ("bad_date", "is not a date in the column's format ({fmt})"),
+    "timestamp": ("bad_date", "is not a date/time in the column's format ({fmt})"),
+    "amount": ("bad_amount", "is not an amount (expected a number such as 1,234.50 or ¥1,234.50)"),
+    "number": ("bad_number", "is not a number"),
+    "flag": ("bad_flag", "is not a yes/no value (use 1/0, yes/no, true/false, 是/否)"),
+    "score": ("bad_score", "is not a whole number from {low:g} to {high:g}"),
+    "kind": ("bad_kind", "is not an interaction kind (call, visit, email, ticket, complaint, survey)"),
+}
+
+
+def _sample_values(cur, column: str) -> list[str]:
+    rows = cur.execute(f"select {column} from import_raw where {column} is not null limit {SAMPLE_ROWS}").fetchall()
+    return [row[0] for row in rows]
+
+
+def _field_expressions(cur, table: str, mapping: dict[str, int], headers: list[str], file_name: str,
+                       date_order: str | None, report: ImportReport) -> tuple[list[str], list[tuple]]:
+    """SQL for each canonical field (parsed value) and for its checks (kind, message, condition, raw column)."""
+    today_limit = date.today() + timedelta(days=366)
+    expressions: list[str] = []
+    checks: list[tuple[str, str, str, str, str]] = []
+    for name, spec in FIELD_SPECS[table].items():
+        if name not in mapping:
+            expressions.append(f"null as {name}")
+            continue
+        raw = f"c{mapping[name] + 1}"
+        label = f"{file_name}, column {headers[mapping[name]]!r}"
+        if spec.kind in ("id", "text"):
+            parsed = raw
+        elif spec.kind in ("date", "timestamp"):
+            date_format = detect_date_format(_sample_values(cur, raw), label, date_order)
+            report.formats[name] = date_format.label
+            parsed = date_format.sql(raw, timestamp=spec.kind == "timestamp")
+        elif spec.kind == "amount":
+            style = detect_decimal_style(_sample_values(cur, raw))
+            report.formats[name] = "1.234,50 (decimal comma)" if style == "comma" else "1,234.50 (decimal point)"
+            parsed = amount_sql(raw, style)
+        elif spec.kind == "number":
+            parsed = amount_sql(raw, "dot")
+        elif spec.kind == "flag":
+            parsed = flag_sql(raw)
+        elif spec.kind == "score":
+            parsed = f"try_cast(try_cast({raw} as double) as integer)"
+        else:
+            parsed = kind_sql(raw)
+        expressions.append(f"{parsed} as {name}")
+        column = headers[mapping[name]]
+        if spec.required:
+            checks.append(("missing_value", f"{name} is required but the cell is empty", f"{raw} is null",
+                           raw, column))
+        if spec.kind in _PROBLEM_TEXT:
+            kind, text = _PROBLEM_TEXT[spec.kind]
+            text = text.format(fmt=report.formats.get(name, ""), low=spec.low or 0, high=spec.high or 0)
+            checks.append((kind, text, f"{raw} is not null and {name} is null", raw, column))
+        if spec.kind in ("date", "timestamp"):
+            checks.append(("date_out_of_range",
+                           f"is outside {EARLIEST_DATE.isoformat()} .. {today_limit.isoformat()}",
+                           f"{name} is not null and (cast({name} as date) < date '{EARLIEST_DATE.isoformat()}' "
+                           f"or cast({name} as date) > date '{today_limit.isoformat()}')", raw, column))
+        if spec.kind in ("amount", "number"):
+            checks.append(("amount_out_of_range" if spec.kind == "amount" else "number_out_of_range",
+                           f"is not a finite number within ±{MAX_ABS_AMOUNT:,.0f}",
+                           f"{name} is not null and (not isfinite({name}) or abs({name}) > {MAX_ABS_AMOUNT})",
+                           raw, column))
+        if spec.kind == "score":
+            checks.append(("score_out_of_range", f"must be a whole number from {spec.low:g} to {spec.high:g}",
+                           f"{name} is not null and ({name} < {spec.low:g} or {name} > {spec.high:g} "
+                           f"or try_cast({raw} as double) <> {name})", raw, column))
+    return expressions, checks
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, dataset: str | None = None,
+                table: str = "transactions", mapping: dict[str, str | int] | None = None,
+                has_header: bool | None = None, strict: bool = False, date_order: str | None = None,
+                drop_duplicates: bool = False, append: bool = False, original_name: str | None = None,
+                sheet: str | int | None = None, keep_upload: bool = True) -> ImportReport:
+    """Import one file into ``table`` of ``dataset``; all or nothing.
+
+    ``dataset`` defaults to the file's name for transactions and to the active dataset
+    for customers and interactions. Lenient mode (the default) skips bad rows and
+    reports each; ``strict`` rejects the file on any error. Exact duplicate rows are
+    reported and kept unless ``drop_duplicates``. Raises ImportRejected (with
+    ``.report``) or NeedsDecision; on either the database is unchanged.
+    """
+    path = Path(path)
+    file_name = original_name or path.name
+    if table not in db.TABLE_COLUMNS:
+        raise ImportRejected(f"Unknown table {table!r}: choose transactions, customers or interactions.")
+    report = ImportReport(file_name=file_name, table=table, strict=strict)
+    if dataset is None:
+        if table == "transactions":
+            dataset = Path(file_name).stem or "imported"
+        else:
+            dataset = db.get_dataset(con).name
+    report.dataset = db.validate_dataset_name(dataset)
+    source = open_source(path, report, has_header, sheet)
+    stored_path: Path | None = None
+    try:
+        report.file_format = {"text": "text", "xlsx": "Excel workbook", "parquet": "Parquet"}[source.file_format]
+        report.encoding, report.delimiter, report.has_header = source.encoding, source.delimiter, source.has_header
+        report.columns = list(source.headers)
+        report.sha256 = source.sha256
+        column_index = resolve_mapping(source.headers, table, mapping, file_name)
+        report.mapping = {f: source.headers[i] for f, i in column_index.items()}
+        if keep_upload:
+            stored_path = _keep_upload(con, path, file_name, source.sha256)
+            report.stored_path = str(stored_path)
+        with db.write_transaction(con) as cur:
+            _stage_and_store(cur, source, report, table, column_index, strict, date_order, drop_duplicates, append)
+        report.accepted = True
+        report.dataset_version = db.get_dataset(con, report.dataset).version
+        return report
+    except (ImportRejected, NeedsDecision) as exc:
+        if isinstance(exc, ImportRejected) and exc.report is None:
+            exc.report = report
+            if not report.problems:
+                report.add(Problem(exc.kind, ERROR, str(exc).split(": ", 1)[-1]))
+        _discard_upload(con, stored_path)
+        raise
+    except duckdb.Error as exc:
+        _discard_upload(con, stored_path)
+        message = _duckdb_message(exc)
+        report.add(Problem("unreadable", ERROR, message))
+        raise ImportRejected(f"{file_name}: {message}", report) from None
+    finally:
+        source.close()
+
+
+def _duckdb_message(exc: duckdb.Error) -> str:
+    text = str(exc)
+    line = re.search(r"Line: (\d+)", text)
+    first = text.split("\n", 1)[0]
+    first = re.sub(r"^[A-Za-z ]+Error: ", "", first)
+    return (f"the file could not be read near line {line.group(1)}: {first}" if line
+            else f"the file could not be read: {first}")
+
+
+def _stage_and_store(cur, source: Source, report: ImportReport, table: str, column_index: dict[str, int],
+                     strict: bool, date_order: str | None, drop_duplicates: bool, append: bool) -> None:
+    file_name = report.file_name
+    _raw_relation(cur, source)
+    structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
+                             "any_value(error_message order by error_message) from import_rejects "
+                             "group by line order by line").fetchall()
+    for line, error_type, csv_line, message in structural:
+        if "COLUMNS" in error_type:
+            found = len(next(csv.reader([csv_line or ""], delimiter=source.delimiter or ","), []))
+            kind, message = "wrong_field_count", f"has {found} fields but the header has {len(source.headers)}"
+        else:
+            kind = error_type.lower().replace(" ", "_")
+        report.add(Problem(kind, ERROR, message, row=int(line), value=(csv_line or "")[:200]))
+    raw_rows = cur.execute("select count(*) from import_raw").fetchall()[0][0]
+    report.rows_read = raw_rows + len(structural)
+    if report.rows_read == 0:
+        raise _reject(report, "no_rows", "the file has a header but no data rows.")
+
+    expressions, checks = _field_expressions(cur, table, column_index, source.headers, file_name, date_order, report)
+    flag_columns = ", ".join(f"({condition}) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks))
+    raw_columns = sorted({raw for *_, raw, _ in checks})
+    cur.execute(
+        "create temp table import_staged as "
+        f"with parsed as (select source_row, {', '.join(expressions)}, {', '.join(raw_columns) or 'null as c0'} "
+        f"from import_raw), final as (select *, {flag_columns or 'false as bad_0'} from parsed) select * from final")
+    if checks:
+        counts = cur.execute("select " + ", ".join(f"count(*) filter (where bad_{i})" for i in range(len(checks)))
+                             + " from import_staged").fetchall()[0]
+        for i, ((kind, message, _, raw, column), count) in enumerate(zip(checks, counts)):
+            if not count:
+                continue
+            examples = cur.execute(f"select source_row, {raw} from import_staged where bad_{i} "
+                                   f"order by source_row limit {MAX_PROBLEMS_PER_KIND}").fetchall()
+            for row, value in examples:
+                report.add(Problem(kind, ERROR, message, row=int(row), column=column, value=value))
+            report.counts[kind] += count - len(examples)
+        any_bad = " or ".join(f"bad_{i}" for i in range(len(checks)))
+    else:
+        any_bad = "false"
+    cur.execute(f"create temp table import_valid as select * from import_staged where not ({any_bad})")
+    bad_rows = raw_rows - cur.execute("select count(*) from import_valid").fetchall()[0][0]
+
+    if table == "transactions":
+        _check_orders(cur, report)
+    fields = list(db.TABLE_COLUMNS[table])
+    dropped = _check_duplicates(cur, report, table, fields, drop_duplicates)
+    conflict_rows = cur.execute("select count(*) from import_valid where conflict").fetchall()[0][0] \
+        if table == "transactions" else 0
+    report.rows_rejected = bad_rows + len(structural) + conflict_rows
+    report.rows_dropped_as_duplicates = dropped
+    if strict and report.error_count:
+        raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and --strict is on; "
+                             f"nothing was imported.", report)
+    keep = "not conflict" if table == "transactions" else "true"
+    cur.execute(f"create temp view import_final as select * from import_valid where {keep} and not dropped")
+    loaded = cur.execute("select count(*) from import_final").fetchall()[0][0]
+    if loaded == 0:
+        raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
+                             f"imported. Check the column mapping and formats in the report.", report)
+    dataset_id = db.ensure_dataset(cur, report.dataset)
+    import_id = cur.execute(
+        "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
+        "rows_loaded, rows_rejected, mapping, report) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning import_id",
+        [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
+         report.rows_read, loaded, report.rows_rejected, json.dumps(report.mapping, ensure_ascii=False),
+         json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False)]).fetchall()[0][0]
+    report.rows_loaded = db.replace_table_rows(cur, dataset_id, table, "import_final", import_id, append=append)
+    if append:
+        report.rows_loaded = loaded
+    db.bump_version(cur, dataset_id)
+
+
+def _check_orders(cur, report: ImportReport) -> None:
+    """An order id that belongs to two customers cannot be right: those rows are errors."""
+    cur.execute("""
+        create temp table import_order_conflicts as
+        select order_id, min(customer_id) as first_customer, max(customer_id) as other_customer
+        from import_valid where order_id is not null
+        group by order_id having count(distinct customer_id) > 1""")
+    cur.execute("alter table import_valid add column conflict boolean default false")
+    count = cur.execute("select count(*) from import_order_conflicts").fetchall()[0][0]
+    if not count:
+        return
+    cur.execute("update import_valid set conflict = true where order_id in (select order_id from "
+                "import_order_conflicts)")
+    examples = cur.execute(f"""
+        select v.source_row, v.order_id, c.first_customer, c.other_customer
+        from import_valid v join import_order_conflicts c using (order_id)
+        order by v.source_row limit {MAX_PROBLEMS_PER_KIND}""").fetchall()
+    total = cur.execute("select count(*) from import_valid where conflict").fetchall()[0][0]
+    column = report.mapping.get("order_id")
+    for row, order_id, first, other in examples:
+        report.add(Problem("order_id_conflict", ERROR,
+                           f"order {order_id} appears under customers {first!r} and {other!r}; "
+                           f"an order belongs to one customer", row=int(row), column=column, value=order_id))
+    report.counts["order_id_conflict"] += total - len(examples)
+
+
+def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], drop: bool) -> int:
+    """Report rows identical in every field; drop all but the first only when the user asked.
+
+    Identical transaction rows without an order id are usually separate orders (same
+    product, same price, same day), so they are kept by default and only reported.
+    For customers, a repeated customer id keeps the last row (exports list updates last).
+    """
+    cur.execute("alter table import_valid add column dropped boolean default false")
+    if table == "customers":
+        dupes = cur.execute(f"""
+            select customer_id, list(source_row order by source_row) as rows_ from import_valid
+            group by customer_id having count(*) > 1 order by min(source_row)""").fetchall()
+        if dupes:
+            cur.execute("""
+                update import_valid set dropped = true where source_row in (
+                  select source_row from (select source_row, row_number() over (partition by customer_id
+                  order by source_row desc) as rank_ from import_valid) where rank_ > 1)""")
+            for customer_id, rows in dupes[:MAX_PROBLEMS_PER_KIND]:
+                report.add(Problem("repeated_customer", WARNING,
+                                   f"customer {customer_id} appears on rows {', '.join(map(str, rows[:10]))}; "
+                                   f"the last row (row {rows[-1]}) is kept", row=int(rows[0]),
+                                   column=report.mapping.get("customer_id"), value=customer_id))
+            report.counts["repeated_customer"] += len(dupes) - min(len(dupes), MAX_PROBLEMS_PER_KIND)
+            return cur.execute("select count(*) from import_valid where dropped").fetchall()[0][0]
+        return 0
+    key = ", ".join(fields)
+    groups = cur.execute(f"""
+        select {'order_id is null' if table == 'transactions' else 'true'} as no_order_id,
+               list(source_row order by source_row) as rows_, count(*) as n
+        from import_valid group by {key} having count(*) > 1
+        order by min(source_row)""").fetchall()
+    if not groups:
+        return 0
+    for no_order_id, rows, n in groups:
+        if table == "transactions" and no_order_id:
+            kind, severity = "identical_rows_without_order_id", INFO
+            text = (f"{n} identical rows without an order id (rows {', '.join(map(str, rows[:10]))}); "
+                    f"kept as separate orders" + (" but dropped at your request" if drop else ""))
+        else:
+            kind, severity = "duplicate_rows", WARNING
+            text = (f"{n} rows identical in every column (rows {', '.join(map(str, rows[:10]))}), probably "
+                    f"exported twice; " + ("all but the first dropped at your request" if drop
+                                           else "kept (choose 'drop duplicates' to keep one)"))
+        report.add(Problem(kind, severity, text, row=int(rows[0])), count=n - 1)
+    if not drop:
+        return 0
+    cur.execute(f"""
+        update import_valid set dropped = true where source_row in (
+          select source_row from (select source_row, row_number() over (partition by {key}
+          order by source_row) as rank_ from import_valid) where rank_ > 1)""")
+    return cur.execute("select count(*) from import_valid where dropped").fetchall()[0][0]
+
+
+def _keep_upload(con, path: Path, file_name: str, sha256: str | None) -> Path:
+    folder = db.uploads_dir(con)
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^\w.\-]+", "_", Path(file_name).name, flags=re.UNICODE)[:120] or "upload"
+    target = folder / f"{(sha256 or 'nohash')[:16]}-{safe}"
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def _discard_upload(con, stored_path: Path | None) -> None:
+    if stored_path is None:
+        return
+    with db.read_cursor(con) as cur:
+        used = cur.execute("select count(*) from imports where stored_path = ?", [str(stored_path)]).fetchall()[0][0]
+    if not used:
+        with contextlib.suppress(FileNotFoundError):
+            stored_path.unlink()
+
+
+def preview_file(path: str | os.PathLike, table: str = "transactions", has_header: bool | None = None,
+                 rows: int = 20, original_name: str | None = None) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The first rows as text, the guessed mapping (field -> header) and the headers: for the Data page."""
+    from .columns import guess_mapping
+
+    path = Path(path)
+    report = ImportReport(file_name=original_name or path.name, table=table)
+    source = open_source(path, report, has_header)
+    try:
+        con = duckdb.connect()
+        try:
+            cur = con.cursor()
+            _raw_relation(cur, source)
+            frame = cur.execute(f"select * from import_raw order by source_row limit {int(rows)}").df()
+        finally:
+            con.close()
+        frame.columns = ["row"] + source.headers
+        guess = {f: source.headers[i] for f, i in guess_mapping(source.headers, table).items()}
+        return frame, guess, source.headers
+    finally:
+        source.close()
+
+
+__all__ = ["ImportReport", "Problem", "import_file", "preview_file", "open_source", "CustlibError"]

@@ -1,0 +1,208 @@
+"""Import round trips: every supported format, encoding, header language, date and amount style."""
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from custlib import db
+from custlib.columns import guess_mapping
+from custlib.errors import ImportRejected
+from custlib.io import import_file, preview_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def stored(con, name, table="transactions", columns="customer_id, order_id, order_date, amount"):
+    dataset_id = db.get_dataset(con, name).dataset_id
+    return db.query_df(con, f"select {columns} from {table} where dataset_id = ? order by source_row", [dataset_id])
+
+
+def test_cdnow_sample_gives_documented_counts(con, cdnow_dir):
+    report = import_file(con, cdnow_dir / "CDNOW_sample.txt", dataset="cdnow", has_header=False,
+                         mapping={"customer_id": 2, "order_date": 3, "quantity": 4, "amount": 5})
+    assert report.delimiter == " " and report.rows_read == 6919 and report.rows_loaded == 6919
+    [info] = db.dataset_info(con)
+    # shared/data/README.md: 2,357 customers, 6,919 rows, 1997-01-01 .. 1998-06-30
+    assert (info["customers"], info["transactions"]) == (2357, 6919)
+    assert (info["first_order_date"], info["last_order_date"]) == ("1997-01-01", "1998-06-30")
+    # identical rows (same customer, day, CDs, dollars) are separate orders: reported, kept
+    assert report.counts["identical_rows_without_order_id"] > 0
+    ids = stored(con, "cdnow", columns="customer_id")["customer_id"]
+    assert ids.iloc[0] == "0001"  # ids as imported, zero padding kept
+
+
+def test_cli_import_and_info(tmp_path, cdnow_dir):
+    database = tmp_path / "cli.duckdb"
+    run = lambda *args: subprocess.run([sys.executable, "-m", "custlib", *args], capture_output=True, text=True,
+                                       cwd=REPO)
+    ok = run("import", str(cdnow_dir / "CDNOW_sample.txt"), "--db", str(database), "--no-header",
+             "--map", "customer_id=2,order_date=3,quantity=4,amount=5", "--dataset", "cdnow")
+    assert ok.returncode == 0, ok.stderr
+    assert "Imported 6,919 of 6,919 rows" in ok.stdout
+    bad = run("import", str(REPO / "tests/data/bad/text_in_amounts.csv"), "--db", str(database), "--strict",
+              "--dataset", "cdnow")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "text_in_amounts.csv, row 3, column 'amount'" in bad.stderr
+    info = run("info", "--db", str(database), "--json")
+    [entry] = json.loads(info.stdout)
+    assert entry["name"] == "cdnow" and entry["is_active"] and entry["transactions"] == 6919
+    assert entry["total_amount"] == pytest.approx(244091.94)  # sum of column 5 of CDNOW_sample.txt
+    missing = run("info", "--db", str(tmp_path / "nothing.duckdb"))
+    assert missing.returncode == 1 and "No database at" in missing.stderr
+
+
+CHINESE_ROWS = ("客户编号,订单号,下单时间,实付金额（元）,渠道\n"
+                "K001,D1,2024/07/01 10:15:00,\"￥1,234.50\",线上\n"
+                "K002,D2,2024/07/02 11:00:00,￥88,门店\n"
+                "K001,D3,2024/07/03 09:30:00,-￥34.50,线上\n")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"])
+def test_chinese_export_in_every_encoding(con, tmp_path, encoding):
+    path = tmp_path / f"订单_{encoding}.csv"
+    path.write_bytes(CHINESE_ROWS.encode(encoding))
+    report = import_file(con, path, dataset="cn")
+    assert report.mapping == {"customer_id": "客户编号", "order_id": "订单号", "order_date": "下单时间",
+                              "amount": "实付金额（元）", "channel": "渠道"}
+    frame = stored(con, "cn", columns="customer_id, order_date, amount, channel")
+    assert frame["amount"].tolist() == [1234.5, 88.0, -34.5]
+    assert frame["order_date"].astype(str).tolist() == ["2024-07-01", "2024-07-02", "2024-07-03"]
+    assert frame["channel"].tolist() == ["线上", "门店", "线上"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("customer_id;order_date;amount\nc1;31.07.2024;1 234,50\nc2;01.08.2024;\"2.000,00\"\n", [1234.5, 2000.0]),
+    ("customer_id\torder_date\tamount\nc1\t20240731\t¥1,234.50\nc2\t20240801\t(12.00)\n", [1234.5, -12.0]),
+    ("customer_id|order_date|amount\nc1|2024-07-31|$1,234.50\nc2|2024-08-01|2000\n", [1234.5, 2000.0]),
+    ("customer_id,order_date,amount\nc1,45504,12.5\nc2,45505,7\n", [12.5, 7.0]),  # Excel serials
+    ("customer_id,order_date,amount\nc1,2024年7月31日,12.5\nc2,2024年8月1日,7\n", [12.5, 7.0]),
+    ("customer_id,order_date,amount\nc1,07/31/2024,12.5\nc2,08/01/2024,7\n", [12.5, 7.0]),  # month first
+])
+def test_delimiters_dates_and_amount_styles(con, tmp_path, text, expected):
+    path = tmp_path / "orders.txt"
+    path.write_text(text, encoding="utf-8")
+    import_file(con, path, dataset="styles")
+    frame = stored(con, "styles")
+    assert frame["amount"].tolist() == expected
+    assert frame["order_date"].astype(str).tolist() == ["2024-07-31", "2024-08-01"]
+
+
+def test_xlsx_with_chinese_headers_dates_and_serials(con, tmp_path):
+    path = tmp_path / "导出.xlsx"
+    pd.DataFrame({"会员编号": ["M1", "M2", "M3"], "成交时间": [datetime(2024, 7, 31, 10), datetime(2024, 8, 1),
+                                                          datetime(2024, 8, 2)],
+                  "订单金额": [12.5, 99, 100.25], "数量": [1, 2, 3]}).to_excel(path, index=False)
+    report = import_file(con, path, dataset="xl")
+    assert report.file_format == "Excel workbook"
+    frame = stored(con, "xl", columns="customer_id, order_date, amount, quantity, source_row")
+    assert frame["customer_id"].tolist() == ["M1", "M2", "M3"]
+    assert frame["order_date"].astype(str).tolist() == ["2024-07-31", "2024-08-01", "2024-08-02"]
+    assert frame["source_row"].tolist() == [2, 3, 4]  # Excel's row numbers, header on row 1
+
+
+def test_parquet_round_trip(con, tmp_path):
+    path = tmp_path / "orders.parquet"
+    pd.DataFrame({"Customer ID": ["a", "b"], "Order Date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+                  "Revenue": [1.5, 2.5], "Promo": [True, False]}).to_parquet(path)
+    import_file(con, path, dataset="pq")
+    frame = stored(con, "pq", columns="customer_id, order_date, amount, is_promo")
+    assert frame.to_dict("list") == {"customer_id": ["a", "b"], "order_date": frame["order_date"].tolist(),
+                                     "amount": [1.5, 2.5], "is_promo": [True, False]}
+    assert frame["order_date"].astype(str).tolist() == ["2024-01-02", "2024-01-03"]
+
+
+def test_mapping_override_by_name_and_position(con, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("who,when,howmuch,value\nc1,2024-01-01,5,7\n")
+    with pytest.raises(ImportRejected, match="no column for required field"):
+        import_file(con, path, dataset="odd")
+    import_file(con, path, dataset="odd", mapping={"customer_id": "who", "order_date": "when", "amount": 3})
+    assert stored(con, "odd")["amount"].tolist() == [5.0]
+    with pytest.raises(ImportRejected, match="names no column"):
+        import_file(con, path, dataset="odd", mapping={"customer_id": "nobody"})
+
+
+def test_identical_rows_kept_and_reported_unless_dropped(con, tmp_path):
+    path = tmp_path / "dupes.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\nc1,2024-01-01,5\nc2,2024-01-01,5\n")
+    report = import_file(con, path, dataset="d")
+    assert report.rows_loaded == 3 and report.counts == {"identical_rows_without_order_id": 1}
+    assert "rows 2, 3" in report.problems[0].message
+    report = import_file(con, path, dataset="d", drop_duplicates=True)
+    assert report.rows_loaded == 2 and report.rows_dropped_as_duplicates == 1
+
+
+def test_row_numbers_stay_true_after_a_malformed_line(con, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\nc2,2024-01-01,5,extra\n"
+                    "c3,2024-01-01,5\nc4,2024-01-01,oops\nc5,2024-01-02,6\n")
+    report = import_file(con, path, dataset="rows")
+    assert {(p.kind, p.row) for p in report.problems} == {("wrong_field_count", 3), ("bad_amount", 5)}
+    assert stored(con, "rows", columns="source_row")["source_row"].tolist() == [2, 4, 6]
+
+
+def test_upload_kept_with_checksum_and_deleted_with_dataset(con, tmp_path):
+    path = tmp_path / "keep.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\n")
+    report = import_file(con, path, dataset="keep")
+    kept = Path(report.stored_path)
+    assert kept.parent == tmp_path / "uploads" and kept.read_bytes() == path.read_bytes()
+    assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    row = db.query_df(con, "select sha256, file_name from imports where stored_path = ?", [str(kept)])
+    assert row["sha256"][0] == report.sha256
+    db.delete_dataset(con, "keep")
+    assert not kept.exists()
+
+
+def test_append_adds_and_replace_replaces(con, tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\n")
+    two.write_text("customer_id,order_date,amount\nc2,2024-01-02,6\n")
+    import_file(con, one, dataset="x")
+    import_file(con, two, dataset="x", append=True)
+    assert stored(con, "x")["customer_id"].tolist() == ["c1", "c2"]
+    version = db.get_dataset(con, "x").version
+    import_file(con, two, dataset="x")
+    assert stored(con, "x")["customer_id"].tolist() == ["c2"]
+    assert db.get_dataset(con, "x").version == version + 1
+
+
+def test_customers_and_interactions_go_to_the_active_dataset(con, tmp_path):
+    tx = tmp_path / "tx.csv"
+    tx.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\n")
+    import_file(con, tx, dataset="shop")
+    customers = tmp_path / "customers.csv"
+    customers.write_text("客户编号,客户名称,邮箱,手机,注册日期,行业,客户经理\n"
+                         "c1,甲公司,a@x.cn,13800000000,2023-05-01,制造,王芳\n"
+                         "c1,甲公司(新),a@x.cn,13800000000,2023-05-01,制造,李雷\n")
+    report = import_file(con, customers, table="customers")
+    assert report.dataset == "shop" and report.counts == {"repeated_customer": 1}
+    frame = stored(con, "shop", "customers", "customer_id, name, signup_date, account_manager")
+    assert frame["account_manager"].tolist() == ["李雷"]  # the later row wins, and the report says so
+    interactions = tmp_path / "interactions.csv"
+    interactions.write_text("customer_id,时间,类型,NPS,满意度,备注\nc1,2024-02-01 10:00,投诉,3,2,slow delivery\n")
+    import_file(con, interactions, table="interactions")
+    frame = stored(con, "shop", "interactions", "kind, nps_score, satisfaction, interaction_at")
+    assert frame.iloc[0][["kind", "nps_score", "satisfaction"]].tolist() == ["complaint", 3, 2]
+
+
+def test_guess_mapping_reads_common_headers():
+    headers = ["Customer ID", "Invoice No", "Invoice Date", "Net Amount", "Qty"]
+    assert guess_mapping(headers, "transactions") == {"customer_id": 0, "order_id": 1, "order_date": 2,
+                                                      "amount": 3, "quantity": 4}
+    assert guess_mapping(["客户ID", "订单编号", "订单日期", "订单金额"], "transactions") == {
+        "customer_id": 0, "order_id": 1, "order_date": 2, "amount": 3}
+
+
+def test_preview_shows_first_rows_and_guess(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(CHINESE_ROWS, encoding="utf-8")
+    frame, guess, headers = preview_file(path)
+    assert list(frame.columns) == ["row"] + headers and frame["row"].tolist() == [2, 3, 4]
+    assert guess["amount"] == "实付金额（元）"
