@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -131,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CustlibError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: a message, never a stack trace
+        if os.environ.get("CUSTLIB_DEBUG"):
+            raise
+        print(f"Unexpected error ({type(exc).__name__}): {exc}. Nothing was changed by the failed step; "
+              f"set CUSTLIB_DEBUG=1 to see details and please report it.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted; the database is unchanged by the interrupted command.", file=sys.stderr)

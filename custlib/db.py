@@ -117,6 +117,7 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         raise CustlibError(f"Cannot open the database {db_path}: {exc}") from None
     except duckdb.Error as exc:
         raise CustlibError(f"{db_path} is not a usable DuckDB database: {exc}") from None
+    con.execute("set enable_progress_bar = false")
     if not read_only:
         ensure_schema(con)
     return con

@@ -433,71 +433,82 @@ def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _raw_relation(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Create temp relation ``import_raw``: source_row and c1..cn as trimmed text (NULL when empty).
+@dataclass
+class RawReader:
+    """A SELECT giving ``source_row`` and ``c1..cn`` as trimmed text (NULL when empty), with its parameters."""
+    sql: str
+    params: dict
+    sample_sql: str          # the same rows, for sampling formats (no side effects)
+    header_offset: int
+    csv_rejects: bool = False  # DuckDB's CSV reader records malformed lines in import_reject_errors
 
-    Structural problems (a row with too many or too few fields) go to the temp table
-    ``import_rejects`` with their line numbers instead of stopping the read.
+
+def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
+    """How to read the source as text rows. Malformed lines of text files end up in ``import_rejects``.
+
+    Only our own column names (c1, c2, ...) appear in the SQL; paths are bound parameters and
+    Parquet column names are quoted identifiers.
     """
     n = len(source.headers)
     names = [f"c{i + 1}" for i in range(n)]
+    cur.execute("create temp table import_rejects (line bigint, error_type varchar, csv_line varchar, "
+                "error_message varchar)")
     if source.file_format == "xlsx":
         cur.register("import_frame", source.frame)
         select = ", ".join(f"nullif(trim(cast({c} as varchar)), '') as {c}" for c in names)
-        cur.execute(f"create temp view import_raw as select cast(source_row as bigint) as source_row, {select} "
-                    f"from import_frame")
-        cur.execute("create temp table import_rejects (line bigint, error_type varchar, csv_line varchar, "
-                    "error_message varchar)")
-        return
+        sql = f"select cast(source_row as bigint) as source_row, {select} from import_frame"
+        return RawReader(sql, {}, sql, 1)
     if source.file_format == "parquet":
-        parquet_names = _parquet_columns(source.path)
         select = ", ".join(f"nullif(trim(cast({_quote_identifier(p)} as varchar)), '') as {c}"
-                           for p, c in zip(parquet_names, names))
-        cur.execute(f"create temp table import_raw as select row_number() over () + 1 as source_row, {select} "
-                    f"from read_parquet($path)", {"path": str(source.path)})
-        cur.execute("create temp table import_rejects (line bigint, error_type varchar, csv_line varchar, "
-                    "error_message varchar)")
-        return
-    header_offset = 1 if source.has_header else 0
-    text_path = str(source.text_path)
+                           for p, c in zip(_parquet_columns(source.path), names))
+        sql = f"select row_number() over () + 1 as source_row, {select} from read_parquet($path)"
+        return RawReader(sql, {"path": str(source.path)}, sql, 1)
+    offset = 1 if source.has_header else 0
+    params = {"path": str(source.text_path), "skip": offset}
     if source.delimiter == " " or source.delimiter is None:
         # Runs of spaces are not a CSV delimiter DuckDB understands: read whole lines and split them in SQL.
         cur.execute(
-            "create temp table import_lines as select row_number() over () as record, line "
-            "from read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', escape = '', "
-            "header = false, auto_detect = false, skip = $skip, strict_mode = false, null_padding = true)",
-            {"path": text_path, "skip": header_offset})
-        split = "string_split_regex(trim(line), '\\s+')" if source.delimiter == " " else "[line]"
-        select = ", ".join(f"nullif(trim(fields[{i + 1}]), '') as {c}" for i, c in enumerate(names))
-        cur.execute(f"create temp table import_split as select record + {header_offset} as source_row, "
-                    f"{split} as fields from import_lines where trim(coalesce(line, '')) <> ''")
-        cur.execute("create temp table import_rejects as select source_row as line, "
-                    "case when len(fields) > $n then 'TOO MANY COLUMNS' else 'MISSING COLUMNS' end as error_type, "
-                    "array_to_string(fields, ' ') as csv_line, "
-                    "'expected ' || $n || ' fields, found ' || len(fields) as error_message "
+            "create temp table import_split as select source_row, fields from ("
+            "select row_number() over () + $skip as source_row, line, "
+            + ("string_split_regex(trim(line), '\\s+')" if source.delimiter == " " else "[line]") +
+            " as fields from read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', "
+            "escape = '', header = false, auto_detect = false, skip = $skip, strict_mode = false, "
+            "null_padding = true)) where trim(coalesce(line, '')) <> ''", params)
+        cur.execute("insert into import_rejects select source_row, "
+                    "case when len(fields) > $n then 'TOO MANY COLUMNS' else 'MISSING COLUMNS' end, "
+                    "array_to_string(fields, ' '), 'expected ' || $n || ' fields, found ' || len(fields) "
                     "from import_split where len(fields) <> $n", {"n": n})
-        cur.execute(f"create temp view import_raw as select source_row, {select} from import_split "
-                    f"where len(fields) = {int(n)}")
-        return
+        select = ", ".join(f"nullif(trim(fields[{i + 1}]), '') as {c}" for i, c in enumerate(names))
+        sql = f"select source_row, {select} from import_split where len(fields) = {int(n)}"
+        return RawReader(sql, {}, sql, offset)
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
-    cur.execute(
-        f"create temp table import_raw_unordered as select * from read_csv($path, columns = {columns}, "
-        f"delim = $delim, quote = '\"', escape = '\"', header = false, skip = $skip, auto_detect = false, "
-        f"ignore_errors = true, store_rejects = true, rejects_table = 'import_reject_errors', "
-        f"rejects_scan = 'import_reject_scans', max_line_size = 10000000)",
-        {"path": text_path, "delim": source.delimiter, "skip": header_offset})
-    cur.execute("create temp table import_rejects as select line, error_type, csv_line, error_message "
-                "from import_reject_errors")
-    # Rows after a rejected line shift up by one: put back each row's true line number.
+    reader = (f"read_csv($path, columns = {columns}, delim = $delim, quote = '\"', escape = '\"', header = false, "
+              f"skip = $skip, auto_detect = false, ignore_errors = true, max_line_size = 10000000 @REJECTS@)")
     select = ", ".join(f"nullif(trim({c}), '') as {c}" for c in names)
-    cur.execute(
-        f"create temp table import_raw as "
-        f"with numbered as (select row_number() over () as record, * from import_raw_unordered), "
-        f"gaps as (select line - {header_offset} - row_number() over (order by line) as good_before "
-        f"from (select distinct line from import_rejects)), "
-        f"final as (select record + {header_offset} + (select count(*) from gaps where good_before < record) "
-        f"as source_row, {select} from numbered) select * from final")
-    cur.execute("drop table import_raw_unordered")
+    template = f"select row_number() over () + $skip as source_row, {select} from {reader}"
+    params["delim"] = source.delimiter
+    sql = template.replace("@REJECTS@", ", store_rejects = true, rejects_table = 'import_reject_errors', "
+                                        "rejects_scan = 'import_reject_scans'")
+    return RawReader(sql, params, template.replace("@REJECTS@", ""), offset, csv_rejects=True)
+
+
+def _collect_csv_rejects(cur, reader: RawReader) -> None:
+    """Move DuckDB's CSV rejects into import_rejects and give the rows after each its true row number."""
+    if not reader.csv_rejects:
+        return
+    cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
+                "from import_reject_errors")
+    if not cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
+        return
+    # The reader numbers only the rows it kept; each skipped line shifts the rows after it up by one.
+    cur.execute("""
+        create temp table import_row_gaps as
+        select line - $offset - row_number() over (order by line) as good_before
+        from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
+    cur.execute("""
+        update import_staged set source_row = source_row
+          + (select count(*) from import_row_gaps g where g.good_before < import_staged.source_row - $offset)""",
+                {"offset": reader.header_offset})
 
 
 @dataclass(frozen=True)
@@ -538,13 +549,14 @@ _PROBLEM_TEXT = {
 }
 
 
-def _sample_values(cur, column: str) -> list[str]:
-    rows = cur.execute(f"select {column} from import_raw where {column} is not null limit {SAMPLE_ROWS}").fetchall()
+def _sample_values(cur, reader: RawReader, column: str) -> list[str]:
+    rows = cur.execute(f"select {column} from ({reader.sample_sql}) where {column} is not null "
+                       f"limit {SAMPLE_ROWS}", reader.params).fetchall()
     return [row[0] for row in rows]
 
 
-def _field_expressions(cur, table: str, mapping: dict[str, int], headers: list[str], file_name: str,
-                       date_order: str | None, report: ImportReport) -> tuple[list[str], list[tuple]]:
+def _field_expressions(cur, reader: RawReader, table: str, mapping: dict[str, int], headers: list[str],
+                       file_name: str, date_order: str | None, report: ImportReport) -> tuple[list[str], list[tuple]]:
     """SQL for each canonical field (parsed value) and for its checks (kind, message, condition, raw column)."""
     today_limit = date.today() + timedelta(days=366)
     expressions: list[str] = []
@@ -558,11 +570,11 @@ def _field_expressions(cur, table: str, mapping: dict[str, int], headers: list[s
         if spec.kind in ("id", "text"):
             parsed = raw
         elif spec.kind in ("date", "timestamp"):
-            date_format = detect_date_format(_sample_values(cur, raw), label, date_order)
+            date_format = detect_date_format(_sample_values(cur, reader, raw), label, date_order)
             report.formats[name] = date_format.label
             parsed = date_format.sql(raw, timestamp=spec.kind == "timestamp")
         elif spec.kind == "amount":
-            style = detect_decimal_style(_sample_values(cur, raw))
+            style = detect_decimal_style(_sample_values(cur, reader, raw))
             report.formats[name] = "1.234,50 (decimal comma)" if style == "comma" else "1,234.50 (decimal point)"
             parsed = amount_sql(raw, style)
         elif spec.kind == "number":
@@ -670,7 +682,24 @@ def _duckdb_message(exc: duckdb.Error) -> str:
 def _stage_and_store(cur, source: Source, report: ImportReport, table: str, column_index: dict[str, int],
                      strict: bool, date_order: str | None, drop_duplicates: bool, append: bool) -> None:
     file_name = report.file_name
-    _raw_relation(cur, source)
+    reader = _raw_reader(cur, source)
+    expressions, checks = _field_expressions(cur, reader, table, column_index, source.headers, file_name,
+                                             date_order, report)
+    fields = list(db.TABLE_COLUMNS[table])
+    flags = [f"({condition}) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
+    any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
+    raw_columns = sorted({raw for *_, raw, _ in checks})
+    # Raw text is kept only for flagged rows: it is what the report quotes.
+    kept_raw = [f"case when is_bad then {raw} end as {raw}" for raw in raw_columns]
+    cur.execute(
+        f"create temp table import_staged as with raw as ({reader.sql}), "
+        f"parsed as (select source_row, {', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
+        f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed), "
+        f"final as (select source_row, {', '.join(fields)}, "
+        f"{', '.join([f'bad_{i}' for i in range(len(checks))] + ['is_bad'] + kept_raw)} from flagged) "
+        f"select * from final", reader.params)
+    _collect_csv_rejects(cur, reader)
+
     structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
                              "any_value(error_message order by error_message) from import_rejects "
                              "group by line order by line").fetchall()
@@ -681,21 +710,16 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
         else:
             kind = error_type.lower().replace(" ", "_")
         report.add(Problem(kind, ERROR, message, row=int(line), value=(csv_line or "")[:200]))
-    raw_rows = cur.execute("select count(*) from import_raw").fetchall()[0][0]
-    report.rows_read = raw_rows + len(structural)
+    staged_rows = cur.execute("select count(*) from import_staged").fetchall()[0][0]
+    report.rows_read = staged_rows + len(structural)
     if report.rows_read == 0:
         raise _reject(report, "no_rows", "the file has a header but no data rows.")
 
-    expressions, checks = _field_expressions(cur, table, column_index, source.headers, file_name, date_order, report)
-    flag_columns = ", ".join(f"({condition}) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks))
-    raw_columns = sorted({raw for *_, raw, _ in checks})
-    cur.execute(
-        "create temp table import_staged as "
-        f"with parsed as (select source_row, {', '.join(expressions)}, {', '.join(raw_columns) or 'null as c0'} "
-        f"from import_raw), final as (select *, {flag_columns or 'false as bad_0'} from parsed) select * from final")
+    bad_rows = 0
     if checks:
         counts = cur.execute("select " + ", ".join(f"count(*) filter (where bad_{i})" for i in range(len(checks)))
-                             + " from import_staged").fetchall()[0]
+                             + ", count(*) filter (where is_bad) from import_staged").fetchall()[0]
+        bad_rows = counts[-1]
         for i, ((kind, message, _, raw, column), count) in enumerate(zip(checks, counts)):
             if not count:
                 continue
@@ -704,26 +728,20 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
             for row, value in examples:
                 report.add(Problem(kind, ERROR, message, row=int(row), column=column, value=value))
             report.counts[kind] += count - len(examples)
-        any_bad = " or ".join(f"bad_{i}" for i in range(len(checks)))
-    else:
-        any_bad = "false"
-    cur.execute(f"create temp table import_valid as select * from import_staged where not ({any_bad})")
-    bad_rows = raw_rows - cur.execute("select count(*) from import_valid").fetchall()[0][0]
 
-    if table == "transactions":
+    cur.execute("create temp table import_excluded (source_row bigint, reason varchar)")
+    if table == "transactions" and "order_id" in column_index:
         _check_orders(cur, report)
-    fields = list(db.TABLE_COLUMNS[table])
     dropped = _check_duplicates(cur, report, table, fields, drop_duplicates)
-    conflict_rows = cur.execute("select count(*) from import_valid where conflict").fetchall()[0][0] \
-        if table == "transactions" else 0
-    report.rows_rejected = bad_rows + len(structural) + conflict_rows
+    conflicts = cur.execute("select count(*) from import_excluded where reason = 'conflict'").fetchall()[0][0]
+    report.rows_rejected = bad_rows + len(structural) + conflicts
     report.rows_dropped_as_duplicates = dropped
     if strict and report.error_count:
         raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and --strict is on; "
                              f"nothing was imported.", report)
-    keep = "not conflict" if table == "transactions" else "true"
-    cur.execute(f"create temp view import_final as select * from import_valid where {keep} and not dropped")
-    loaded = cur.execute("select count(*) from import_final").fetchall()[0][0]
+    cur.execute("create temp view import_final as select * from import_staged where not is_bad "
+                "and source_row not in (select source_row from import_excluded)")
+    loaded = staged_rows - bad_rows - conflicts - dropped
     if loaded == 0:
         raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
                              f"imported. Check the column mapping and formats in the report.", report)
@@ -734,36 +752,47 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
         [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
          report.rows_read, loaded, report.rows_rejected, json.dumps(report.mapping, ensure_ascii=False),
          json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False)]).fetchall()[0][0]
-    report.rows_loaded = db.replace_table_rows(cur, dataset_id, table, "import_final", import_id, append=append)
-    if append:
-        report.rows_loaded = loaded
+    db.replace_table_rows(cur, dataset_id, table, "import_final", import_id, append=append)
+    report.rows_loaded = loaded
     db.bump_version(cur, dataset_id)
 
 
 def _check_orders(cur, report: ImportReport) -> None:
-    """An order id that belongs to two customers cannot be right: those rows are errors."""
+    """An order id that belongs to two customers cannot be right: all rows of such orders are errors.
+
+    Hashes first (one small aggregate even over 10M orders), then the exact check on the few candidates.
+    """
+    cur.execute("""
+        create temp table import_order_candidates as
+        select hash(order_id) as order_hash from import_staged
+        where order_id is not null and not is_bad
+        group by 1 having min(hash(customer_id)) <> max(hash(customer_id))""")
+    if not cur.execute("select count(*) from import_order_candidates").fetchall()[0][0]:
+        return
     cur.execute("""
         create temp table import_order_conflicts as
-        select order_id, min(customer_id) as first_customer, max(customer_id) as other_customer
-        from import_valid where order_id is not null
-        group by order_id having count(distinct customer_id) > 1""")
-    cur.execute("alter table import_valid add column conflict boolean default false")
-    count = cur.execute("select count(*) from import_order_conflicts").fetchall()[0][0]
-    if not count:
-        return
-    cur.execute("update import_valid set conflict = true where order_id in (select order_id from "
-                "import_order_conflicts)")
-    examples = cur.execute(f"""
-        select v.source_row, v.order_id, c.first_customer, c.other_customer
-        from import_valid v join import_order_conflicts c using (order_id)
-        order by v.source_row limit {MAX_PROBLEMS_PER_KIND}""").fetchall()
-    total = cur.execute("select count(*) from import_valid where conflict").fetchall()[0][0]
+        with candidates as (
+            select source_row, order_id, customer_id from import_staged
+            where not is_bad and hash(order_id) in (select order_hash from import_order_candidates)
+        ),
+        conflicting as (
+            select order_id, min(customer_id) as first_customer, max(customer_id) as other_customer
+            from candidates group by order_id having count(distinct customer_id) > 1
+        ),
+        final as (select c.source_row, c.order_id, k.first_customer, k.other_customer
+                  from candidates c join conflicting k using (order_id))
+        select * from final""")
+    cur.execute("insert into import_excluded select source_row, 'conflict' from import_order_conflicts")
+    rows = cur.execute(f"select source_row, order_id, first_customer, other_customer from import_order_conflicts "
+                       f"order by source_row limit {MAX_PROBLEMS_PER_KIND}").fetchall()
+    total = cur.execute("select count(*) from import_order_conflicts").fetchall()[0][0]
     column = report.mapping.get("order_id")
-    for row, order_id, first, other in examples:
+    for row, order_id, first, other in rows:
         report.add(Problem("order_id_conflict", ERROR,
                            f"order {order_id} appears under customers {first!r} and {other!r}; "
                            f"an order belongs to one customer", row=int(row), column=column, value=order_id))
-    report.counts["order_id_conflict"] += total - len(examples)
+    if rows:
+        report.counts["order_id_conflict"] += total - len(rows)
 
 
 def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], drop: bool) -> int:
@@ -772,51 +801,62 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
     Identical transaction rows without an order id are usually separate orders (same
     product, same price, same day), so they are kept by default and only reported.
     For customers, a repeated customer id keeps the last row (exports list updates last).
+    Returns the number of rows dropped.
     """
-    cur.execute("alter table import_valid add column dropped boolean default false")
     if table == "customers":
-        dupes = cur.execute(f"""
-            select customer_id, list(source_row order by source_row) as rows_ from import_valid
-            group by customer_id having count(*) > 1 order by min(source_row)""").fetchall()
-        if dupes:
-            cur.execute("""
-                update import_valid set dropped = true where source_row in (
-                  select source_row from (select source_row, row_number() over (partition by customer_id
-                  order by source_row desc) as rank_ from import_valid) where rank_ > 1)""")
-            for customer_id, rows in dupes[:MAX_PROBLEMS_PER_KIND]:
-                report.add(Problem("repeated_customer", WARNING,
-                                   f"customer {customer_id} appears on rows {', '.join(map(str, rows[:10]))}; "
-                                   f"the last row (row {rows[-1]}) is kept", row=int(rows[0]),
-                                   column=report.mapping.get("customer_id"), value=customer_id))
-            report.counts["repeated_customer"] += len(dupes) - min(len(dupes), MAX_PROBLEMS_PER_KIND)
-            return cur.execute("select count(*) from import_valid where dropped").fetchall()[0][0]
-        return 0
-    key = ", ".join(fields)
-    groups = cur.execute(f"""
-        select {'order_id is null' if table == 'transactions' else 'true'} as no_order_id,
-               list(source_row order by source_row) as rows_, count(*) as n
-        from import_valid group by {key} having count(*) > 1
-        order by min(source_row)""").fetchall()
-    if not groups:
-        return 0
-    for no_order_id, rows, n in groups:
-        if table == "transactions" and no_order_id:
-            kind, severity = "identical_rows_without_order_id", INFO
-            text = (f"{n} identical rows without an order id (rows {', '.join(map(str, rows[:10]))}); "
-                    f"kept as separate orders" + (" but dropped at your request" if drop else ""))
-        else:
-            kind, severity = "duplicate_rows", WARNING
-            text = (f"{n} rows identical in every column (rows {', '.join(map(str, rows[:10]))}), probably "
-                    f"exported twice; " + ("all but the first dropped at your request" if drop
-                                           else "kept (choose 'drop duplicates' to keep one)"))
-        report.add(Problem(kind, severity, text, row=int(rows[0])), count=n - 1)
-    if not drop:
+        key, keep_last, label = "customer_id", True, "customer_id"
+    else:
+        key, keep_last = ", ".join(fields), False
+        label = "order_id is null" if table == "transactions" else "false"
+    # A hash per row makes the search for repeats one cheap aggregate; equal rows are then compared exactly.
+    cur.execute(f"""
+        create temp table import_repeat_hashes as
+        select hash({key}) as row_hash from import_staged where not is_bad
+        group by 1 having count(*) > 1""")
+    if not cur.execute("select count(*) from import_repeat_hashes").fetchall()[0][0]:
         return 0
     cur.execute(f"""
-        update import_valid set dropped = true where source_row in (
-          select source_row from (select source_row, row_number() over (partition by {key}
-          order by source_row) as rank_ from import_valid) where rank_ > 1)""")
-    return cur.execute("select count(*) from import_valid where dropped").fetchall()[0][0]
+        create temp table import_repeats as
+        with candidates as (
+            select * from import_staged
+            where not is_bad and hash({key}) in (select row_hash from import_repeat_hashes)
+        ),
+        ranked as (
+            select source_row, {label} as label,
+                   dense_rank() over (order by {key}) as group_id,
+                   row_number() over (partition by {key} order by source_row {'desc' if keep_last else ''}) as rank_,
+                   count(*) over (partition by {key}) as group_size
+            from candidates
+        ),
+        final as (select * from ranked where group_size > 1)
+        select * from final""")
+    groups = cur.execute("""
+        select any_value(label), list(source_row order by source_row), count(*)
+        from import_repeats group by group_id order by min(source_row)""").fetchall()
+    if table == "customers":
+        for customer_id, rows, _ in groups[:MAX_PROBLEMS_PER_KIND]:
+            report.add(Problem("repeated_customer", WARNING,
+                               f"customer {customer_id} appears on rows {', '.join(map(str, rows[:10]))}; "
+                               f"the last row (row {rows[-1]}) is kept", row=int(rows[0]),
+                               column=report.mapping.get("customer_id"), value=customer_id))
+        report.counts["repeated_customer"] += len(groups) - min(len(groups), MAX_PROBLEMS_PER_KIND)
+        drop = True
+    else:
+        for no_order_id, rows, n in groups:
+            if table == "transactions" and no_order_id:
+                kind, severity = "identical_rows_without_order_id", INFO
+                text = (f"{n} identical rows without an order id (rows {', '.join(map(str, rows[:10]))}); "
+                        f"kept as separate orders" + (" but dropped at your request" if drop else ""))
+            else:
+                kind, severity = "duplicate_rows", WARNING
+                text = (f"{n} rows identical in every column (rows {', '.join(map(str, rows[:10]))}), "
+                        f"probably exported twice; " + ("all but the first dropped at your request" if drop
+                                                        else "kept (choose 'drop duplicates' to keep one)"))
+            report.add(Problem(kind, severity, text, row=int(rows[0])), count=n - 1)
+    if not drop:
+        return 0
+    cur.execute("insert into import_excluded select source_row, 'duplicate' from import_repeats where rank_ > 1")
+    return cur.execute("select count(*) from import_repeats where rank_ > 1").fetchall()[0][0]
 
 
 def _keep_upload(con, path: Path, file_name: str, sha256: str | None) -> Path:
@@ -853,8 +893,8 @@ def preview_file(path: str | os.PathLike, table: str = "transactions", has_heade
         con = duckdb.connect()
         try:
             cur = con.cursor()
-            _raw_relation(cur, source)
-            frame = cur.execute(f"select * from import_raw order by source_row limit {int(rows)}").df()
+            reader = _raw_reader(cur, source)
+            frame = cur.execute(f"select * from ({reader.sample_sql}) limit {int(rows)}", reader.params).df()
         finally:
             con.close()
         frame.columns = ["row"] + source.headers

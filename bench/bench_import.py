@@ -1,0 +1,90 @@
+"""Import speed and memory: custlib.io.import_file vs plain DuckDB read_csv into a table, same CSV.
+
+    .venv/bin/python bench/bench_import.py [--rows 10000000] [--keep]
+
+Each side runs in its own fresh process so peak memory (ru_maxrss) is its own.
+Prints rows/s for both, the ratio (target >= 0.5) and peak memory (target < 2 GB).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+MAKE_CSV = """
+import duckdb, sys
+rows, path = int(sys.argv[1]), sys.argv[2]
+con = duckdb.connect()
+con.execute(f'''copy (
+  select 'C' || lpad(cast(cast(hash(i) % 1000000 as bigint) as varchar), 7, '0') as customer_id,
+         'O' || i as order_id,
+         date '2023-01-01' + cast(hash(i * 7) % 1000 as integer) as order_date,
+         round((hash(i * 13) % 50000) / 100.0 - 20, 2) as amount,
+         (['online', 'store', 'sales rep'])[1 + cast(hash(i * 17) % 3 as integer)] as channel
+  from range({rows}) t(i)) to '{path}' (header)''')
+"""
+
+PLAIN = """
+import duckdb, resource, sys, time, json
+csv, db = sys.argv[1], sys.argv[2]
+con = duckdb.connect(db)
+start = time.perf_counter()
+con.execute("create table t as select * from read_csv(?)", [csv])
+seconds = time.perf_counter() - start
+rows = con.execute("select count(*) from t").fetchall()[0][0]
+print(json.dumps({"seconds": seconds, "rows": rows, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+OURS = """
+import resource, sys, time, json
+from custlib import db
+from custlib.io import import_file
+csv, path = sys.argv[1], sys.argv[2]
+con = db.connect(path)
+start = time.perf_counter()
+report = import_file(con, csv, dataset="bench", keep_upload=False)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rows": report.rows_loaded,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    csv = folder / "orders.csv"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", MAKE_CSV, str(args.rows), str(csv)], check=True)
+    print(f"CSV: {args.rows:,} rows, {csv.stat().st_size / 2**20:,.0f} MB, written in "
+          f"{time.perf_counter() - start:.1f} s")
+    plain = run(PLAIN, str(csv), str(folder / "plain.duckdb"))
+    ours = run(OURS, str(csv), str(folder / "ours.duckdb"))
+    assert plain["rows"] == ours["rows"] == args.rows, (plain, ours)
+    for name, result in (("plain DuckDB read_csv", plain), ("custlib import_file", ours)):
+        print(f"{name:>22}: {result['seconds']:6.2f} s  {result['rows'] / result['seconds']:>12,.0f} rows/s  "
+              f"peak {result['maxrss_mb']:,.0f} MB")
+    ratio = plain["seconds"] / ours["seconds"]
+    print(f"speed ratio (ours / plain): {ratio:.2f}  (target >= 0.50)  "
+          f"peak memory {ours['maxrss_mb'] / 1024:.2f} GB (target < 2 GB)")
+    if not args.keep:
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()
