@@ -47,6 +47,8 @@ MAX_PROBLEMS_PER_KIND = 20
 MAX_ABS_AMOUNT = 1e12
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_XLSX_UNCOMPRESSED = 512 << 20
+# DuckDB's own default is 80% of RAM; an import should not take that from the app's readers.
+IMPORT_MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("CUSTLIB_IMPORT_MEMORY", "1GB")) or "1GB"
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ".tab", ".psv", ""}
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -649,7 +651,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         if keep_upload:
             stored_path = _keep_upload(con, path, file_name, source.sha256)
             report.stored_path = str(stored_path)
-        with db.write_transaction(con) as cur:
+        with db.write_transaction(con) as cur, _memory_limit(cur, IMPORT_MEMORY_LIMIT):
             _stage_and_store(cur, source, report, table, column_index, strict, date_order, drop_duplicates, append)
         report.accepted = True
         report.dataset_version = db.get_dataset(con, report.dataset).version
@@ -668,6 +670,20 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         raise ImportRejected(f"{file_name}: {message}", report) from None
     finally:
         source.close()
+
+
+@contextlib.contextmanager
+def _memory_limit(cur, limit: str):
+    """Cap DuckDB's memory while an import runs, so a 10M-row file spills to disk instead of growing.
+
+    The setting is per database instance; it is put back as it was afterwards.
+    """
+    previous = cur.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    cur.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        cur.execute(f"set memory_limit = '{previous}'")
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:

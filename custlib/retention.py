@@ -1,0 +1,576 @@
+"""Who comes back: acquisition cohorts, period retention rates, projected retention curves, NPS.
+
+Every function that reads the database takes ``(con, dataset_id, as_of)`` and uses only rows dated
+on or before ``as_of`` (order lines by ``order_date``, survey answers by ``interaction_at`` up to the
+end of that day), so any result can be recomputed as it looked on an earlier day. Heavy work runs
+in the named DuckDB queries ``custlib/sql/mart_cohort_activity.sql``,
+``mart_retention_period_rates.sql`` and ``mart_nps_latest_responses.sql``; this module adds only
+light pandas/numpy steps.
+
+Conventions shared by every function here
+-----------------------------------------
+* A *purchase* is an order line with ``amount >= 0``; a line with ``amount < 0`` is a return or
+  refund. A customer is *active* in a period when they made at least one purchase in it: a return
+  alone does not make anyone active.
+* *Revenue* is net revenue in the dataset's currency: returns are subtracted in the period they are
+  booked.
+* A customer's *cohort* is the period of their first purchase. Customers with only returns belong
+  to no cohort.
+* Periods are calendar weeks (starting Monday), months or quarters. **A period counts only once it
+  has ended on or before ``as_of``.** The period that contains ``as_of`` (unless ``as_of`` is its
+  last day) is incomplete and is reported nowhere: its cohort does not appear yet, its cells are
+  NULL/NaN, and the period rates stop at the period before it. Comparing a half-month with full
+  months would read as a drop in retention that is not there.
+* Cells a cohort has not reached yet are NaN, never 0: they are not churn.
+* Shares and rates are in 0..1; NPS is in points, -100..100; satisfaction on its 1-5 scale.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from . import db
+
+GRAINS = ("week", "month", "quarter")
+GROUP_COLUMNS = ("region", "industry", "company_size", "account_manager")
+MIN_PERIODS_TO_PROJECT = 3
+
+# Column contracts: the SQL and the docstrings below must agree with these (tests check both).
+COHORT_COLUMNS = (
+    "cohort_start", "period_number", "period_start", "period_end", "is_observed", "cohort_customers",
+    "active_customers", "retention_share", "revenue_amount", "cohort_revenue_amount", "revenue_retention",
+)
+PERIOD_RATE_COLUMNS = (
+    "period_start", "period_end", "active_customers", "new_customers", "returning_customers",
+    "previous_active_customers", "retained_customers", "retention_rate", "churn_rate", "customers_to_date",
+    "repeat_customers_to_date", "repeat_purchase_rate", "returning_buyer_share", "revenue_amount",
+    "previous_revenue_amount", "retained_revenue_amount", "net_revenue_retention",
+)
+NPS_LATEST_COLUMNS = (
+    "customer_id", "period_start", "period_end", "nps_score", "satisfaction", *GROUP_COLUMNS,
+)
+NPS_COLUMNS = (
+    "nps_responses", "promoters", "passives", "detractors", "promoter_share", "passive_share",
+    "detractor_share", "nps", "satisfaction_responses", "satisfaction_mean",
+)
+PROJECTION_COLUMNS = (
+    "cohort", "period_number", "observed_share", "survival_share", "fitted_share", "is_projected",
+    "alpha", "beta", "note",
+)
+MATRIX_VALUES = ("retention_share", "revenue_retention", "active_customers", "revenue_amount")
+
+
+# --- cohorts ------------------------------------------------------------------------------------
+
+def cohort_retention(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFrame:
+    """Customer and revenue retention of each acquisition cohort, one row per cohort and period k.
+
+    A cohort is the customers whose first purchase fell in one period; period ``k`` is the k-th
+    period after that one (k = 0 is the acquisition period). Only cohorts whose acquisition period
+    has ended by ``as_of`` are listed (a cohort still being acquired has no fixed size). Rows run
+    from k = 0 to the oldest cohort's last ended period for every cohort, so the frame is a full
+    rectangle; cells of periods that have not ended by ``as_of`` have ``is_observed`` False and NaN
+    values -- they are not churn.
+
+    Columns (one row per ``cohort_start`` x ``period_number``):
+
+    - ``cohort_start`` (datetime64): first day of the acquisition period.
+    - ``period_number`` (int): k, periods since acquisition.
+    - ``period_start``, ``period_end`` (datetime64): first and last day of period k.
+    - ``is_observed`` (bool): period k has ended on or before ``as_of``.
+    - ``cohort_customers`` (int): customers acquired in the cohort's period.
+    - ``active_customers`` (Int64, NA when not observed): cohort customers with at least one
+      purchase in period k (all of them at k = 0).
+    - ``retention_share`` (0..1, NaN when not observed): active_customers / cohort_customers.
+    - ``revenue_amount`` (currency, NaN when not observed): the cohort's net revenue in period k.
+      Can be negative when returns outweigh purchases.
+    - ``cohort_revenue_amount`` (currency): the cohort's net revenue in period 0.
+    - ``revenue_retention`` (ratio, NaN when not observed or when period-0 revenue is not
+      positive): revenue_amount / cohort_revenue_amount. Exceeds 1 when the cohort spends more
+      than in its first period; negative only if returns outweigh purchases in period k.
+
+    A return booked in a period before the customer's first purchase period belongs to no cell.
+    """
+    frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+                     grain=_check_grain(grain))
+    return _checked(frame, COHORT_COLUMNS, "mart_cohort_activity")
+
+
+def retention_matrix(cohorts: pd.DataFrame, value: str = "retention_share") -> pd.DataFrame:
+    """The cohort x period matrix of one column of :func:`cohort_retention`.
+
+    Index ``cohort_start``, columns ``period_number`` (0, 1, ...), values ``value`` (one of
+    retention_share, revenue_retention, active_customers, revenue_amount); NaN where the cohort has
+    not reached the period. This is the input :func:`project_cohorts` expects (``retention_share``).
+    """
+    if value not in MATRIX_VALUES:
+        raise ValueError(f"value must be one of {', '.join(MATRIX_VALUES)}; got {value!r}")
+    matrix = cohorts.pivot(index="cohort_start", columns="period_number", values=value)
+    return matrix.astype(float)
+
+
+# --- period rates -------------------------------------------------------------------------------
+
+def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFrame:
+    """Retention, churn, repeat purchase and net revenue retention per calendar period.
+
+    One row per period from the first period with an order line to the last period that has ended
+    by ``as_of`` (periods without any activity included). "Previous period" is the calendar period
+    just before. Definitions:
+
+    - ``active_customers``: customers with a purchase in the period; ``new_customers`` of them made
+      their first purchase in it, ``returning_customers`` had bought before it.
+    - ``previous_active_customers``: customers active in the previous period;
+      ``retained_customers``: those of them active again in this period.
+    - ``retention_rate`` (0..1) = retained_customers / previous_active_customers (NaN when nobody
+      was active in the previous period); ``churn_rate`` = 1 - retention_rate.
+    - ``customers_to_date``: customers with a purchase on or before the period's end;
+      ``repeat_customers_to_date``: those with purchases on 2 or more distinct days by then;
+      ``repeat_purchase_rate`` (0..1) = repeat_customers_to_date / customers_to_date.
+    - ``returning_buyer_share`` (0..1) = returning_customers / active_customers: the share of the
+      period's buyers who had bought before.
+    - ``revenue_amount`` (currency): net revenue of all customers in the period.
+    - ``previous_revenue_amount``: net revenue in the previous period of the customers active in
+      it; ``retained_revenue_amount``: net revenue in this period of those same customers.
+    - ``net_revenue_retention`` = retained_revenue_amount / previous_revenue_amount (NaN when
+      previous revenue is not positive). Can exceed 1 (expansion); below 0 only when returns
+      outweigh purchases.
+
+    ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period.
+    """
+    frame = db.query(con, "mart_retention_period_rates", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+                     grain=_check_grain(grain))
+    return _checked(frame, PERIOD_RATE_COLUMNS, "mart_retention_period_rates")
+
+
+# --- shifted-beta-geometric projection ----------------------------------------------------------
+
+class NotFittedError(ValueError, AttributeError):
+    """A model was asked for predictions before ``fit`` (same bases as scikit-learn's)."""
+
+
+class ShiftedBetaGeometric:
+    """The shifted-beta-geometric (sBG) model of customer survival.
+
+    Fader, P. S. and Hardie, B. G. S. (2007), "How to Project Customer Retention", Journal of
+    Interactive Marketing 21(1), 76-90. Each customer churns at the end of any period with their own
+    probability theta, constant over time; theta varies across customers as Beta(alpha, beta). Then
+    (paper eqs. 4-6, 8)::
+
+        P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)        t = 1, 2, ...
+        S(t)     = B(alpha, beta + t) / B(alpha, beta)                  S(0) = 1
+        r(t)     = S(t) / S(t-1) = (beta + t - 1) / (alpha + beta + t - 1)
+
+    and the log-likelihood of a cohort observed for ``t_f`` periods is eq. (B3)::
+
+        LL = sum_{t=1..t_f} n_t ln P(T = t) + (n - sum n_t) ln S(t_f)
+
+    with n_t customers lost in period t. It is maximised over (ln alpha, ln beta) with scipy's
+    L-BFGS-B and the analytic gradient.
+
+    Caveat: the sBG describes *contractual* survival (a customer who cancels is gone for good). A
+    non-contract business has no cancellation event; :func:`project_cohorts` applies the model to
+    "still active in period k" curves, made non-increasing first (see there). Read its projections
+    as a smooth, conservative extrapolation, not as contract renewals.
+
+    Parameters
+    ----------
+    initial_params : (alpha, beta) where the optimiser starts.
+    max_iter : iteration limit of the optimiser.
+
+    Attributes (after ``fit``)
+    --------------------------
+    params_ : pd.Series named ``alpha``, ``beta``.
+    log_likelihood_ : float, eq. (B3) at ``params_``. With ``survival`` shares it is per customer
+        of the cohort (the counts are the shares); with ``alive_counts`` it is the cohort's total.
+    standard_errors_ : pd.Series ``alpha``, ``beta`` from the observed information (delta method
+        from the log scale); NaN when fitted on shares, which carry no sample size.
+    n_periods_ : int, periods observed after period 0 (t_f).
+    """
+
+    def __init__(self, initial_params: tuple[float, float] = (1.0, 1.0), max_iter: int = 1000):
+        self.initial_params = initial_params
+        self.max_iter = max_iter
+
+    # fitting
+
+    def fit(self, survival=None, *, alive_counts=None) -> "ShiftedBetaGeometric":
+        """Fit to one cohort's survival curve.
+
+        Give exactly one of:
+
+        - ``survival``: shares still alive at t = 0, 1, ..., t_f; the first must be 1, values in
+          0..1, never increasing (e.g. ``[1, .631, .468, ...]``).
+        - ``alive_counts``: customers still alive at t = 0, 1, ..., t_f (e.g. ``[1000, 631, ...]``);
+          non-negative, never increasing, the first positive.
+
+        At least 3 values (period 0 and two more) are needed: two parameters need two observed
+        transitions. Returns ``self``.
+        """
+        if (survival is None) == (alive_counts is None):
+            raise ValueError("give exactly one of survival (shares) or alive_counts (customers)")
+        if survival is not None:
+            alive = _as_curve(survival, "survival")
+            if not np.isclose(alive[0], 1.0):
+                raise ValueError(f"survival must start at 1 (everybody is alive at t = 0); it starts at {alive[0]:g}")
+            if alive.min() < 0 or alive.max() > 1 + 1e-9:
+                raise ValueError("survival shares must lie in 0..1; pass customer counts as alive_counts=")
+        else:
+            alive = _as_curve(alive_counts, "alive_counts")
+            if alive[0] <= 0 or alive.min() < 0:
+                raise ValueError("alive_counts must be non-negative and start with a positive cohort size")
+        lost = alive[:-1] - alive[1:]
+        t_f = len(alive) - 1
+        start = np.log(np.asarray(self.initial_params, dtype=float))
+        scale = alive[0]
+        result = optimize.minimize(
+            lambda x: tuple(v / scale for v in _sbg_negative_ll(x, lost, alive[-1])),
+            start, jac=True, method="L-BFGS-B", bounds=[(-20.0, 20.0)] * 2,
+            options={"maxiter": self.max_iter},
+        )
+        if not np.all(np.isfinite(result.x)) or (not result.success and result.nit >= self.max_iter):
+            raise RuntimeError(f"the sBG fit did not converge: {result.message}")
+        alpha, beta = np.exp(result.x)
+        self.params_ = pd.Series({"alpha": alpha, "beta": beta}, name="value")
+        self.log_likelihood_ = -float(_sbg_negative_ll(result.x, lost, alive[-1])[0])
+        self.n_periods_ = t_f
+        self.standard_errors_ = pd.Series({"alpha": np.nan, "beta": np.nan}, name="standard_error")
+        if alive_counts is not None:
+            self.standard_errors_[:] = np.exp(result.x) * _log_scale_standard_errors(result.x, lost, alive[-1])
+        return self
+
+    # predictions
+
+    def predict_survival(self, periods) -> np.ndarray:
+        """S(t): share of the cohort still alive at the end of each period t (t = 0, 1, ...)."""
+        alpha, beta = self._fitted_params()
+        t = _as_periods(periods, minimum=0)
+        return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
+
+    def predict_retention_rate(self, periods) -> np.ndarray:
+        """r(t) = S(t) / S(t-1): share of those alive at t - 1 still alive at t (t = 1, 2, ...)."""
+        alpha, beta = self._fitted_params()
+        t = _as_periods(periods, minimum=1)
+        return (beta + t - 1) / (alpha + beta + t - 1)
+
+    def _fitted_params(self) -> tuple[float, float]:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("This ShiftedBetaGeometric is not fitted yet: call fit(...) first.")
+        return float(self.params_["alpha"]), float(self.params_["beta"])
+
+
+def _sbg_negative_ll(log_params, lost, alive_at_end) -> tuple[float, np.ndarray]:
+    """Minus eq. (B3) and its gradient with respect to (ln alpha, ln beta)."""
+    alpha, beta = np.exp(log_params)
+    t = np.arange(1, len(lost) + 1, dtype=float)
+    t_f = float(len(lost))
+    base = special.betaln(alpha, beta)
+    log_p = special.betaln(alpha + 1, beta + t - 1) - base
+    log_s = special.betaln(alpha, beta + t_f) - base
+    ll = float(lost @ log_p) + (alive_at_end * log_s if alive_at_end > 0 else 0.0)
+    psi = special.digamma
+    d_base_a, d_base_b = psi(alpha) - psi(alpha + beta), psi(beta) - psi(alpha + beta)
+    d_a = lost @ (psi(alpha + 1) - psi(alpha + beta + t) - d_base_a)
+    d_b = lost @ (psi(beta + t - 1) - psi(alpha + beta + t) - d_base_b)
+    if alive_at_end > 0:
+        d_a += alive_at_end * (psi(alpha) - psi(alpha + beta + t_f) - d_base_a)
+        d_b += alive_at_end * (psi(beta + t_f) - psi(alpha + beta + t_f) - d_base_b)
+    return -ll, -np.array([d_a * alpha, d_b * beta])
+
+
+def _log_scale_standard_errors(log_params, lost, alive_at_end, step: float = 1e-5) -> np.ndarray:
+    """Standard errors of (ln alpha, ln beta): the inverse Hessian of -LL by central differences."""
+    hessian = np.empty((2, 2))
+    for j in range(2):
+        shift = np.zeros(2)
+        shift[j] = step
+        hessian[:, j] = (_sbg_negative_ll(log_params + shift, lost, alive_at_end)[1]
+                         - _sbg_negative_ll(log_params - shift, lost, alive_at_end)[1]) / (2 * step)
+    hessian = (hessian + hessian.T) / 2
+    try:
+        variances = np.diag(np.linalg.inv(hessian))
+    except np.linalg.LinAlgError:
+        return np.full(2, np.nan)
+    return np.sqrt(np.where(variances > 0, variances, np.nan))
+
+
+def project_cohorts(matrix: pd.DataFrame, periods_ahead: int) -> pd.DataFrame:
+    """Observed and sBG-projected survival of each cohort, ``periods_ahead`` periods past its data.
+
+    ``matrix`` is a cohort retention matrix of shares: one row per cohort, columns the period
+    numbers 0, 1, 2, ..., NaN where the cohort has not reached the period -- what
+    ``retention_matrix(cohort_retention(...))`` returns. Each cohort's observed values are the
+    leading non-NaN cells; period 0 must be 1.
+
+    Non-contract caveat: the shifted-beta-geometric model (:class:`ShiftedBetaGeometric`, Fader &
+    Hardie 2007) is a model of contractual survival, where a lost customer never returns. Here it
+    is applied to "still active in period k" curves, where a customer can skip a period and come
+    back, so the observed share can rise. The curve is therefore made non-increasing with a running
+    minimum before fitting (``survival_share`` on observed rows). This ignores customers who come
+    back after a gap, so the projection is conservative.
+
+    A cohort with fewer than 3 observed periods (period 0 included), or with nobody left in its
+    last observed period, is not projected; its ``note`` says why. The fit is on shares, so the
+    cohort's size does not change the parameters.
+
+    Columns, one row per cohort and period number:
+
+    - ``cohort``: the matrix's index label (e.g. the cohort_start date).
+    - ``period_number`` (int): k = 0 .. last observed + periods_ahead (observed only, when not
+      projected).
+    - ``observed_share`` (0..1): the matrix value; NaN on projected rows.
+    - ``survival_share`` (0..1): the running minimum of observed_share on observed rows, the model's
+      S(k) on projected rows.
+    - ``fitted_share`` (0..1): the model's S(k) on every row (NaN when not projected), to draw the
+      fit over the observed points.
+    - ``is_projected`` (bool): the row is beyond the cohort's observed periods.
+    - ``alpha``, ``beta``: the cohort's sBG parameters (NaN when not projected).
+    - ``note``: why the cohort has no projection, else None.
+    """
+    periods_ahead = int(periods_ahead)
+    if periods_ahead < 0:
+        raise ValueError(f"periods_ahead must be 0 or more; got {periods_ahead}")
+    if list(matrix.columns) != list(range(matrix.shape[1])):
+        raise ValueError("matrix columns must be the period numbers 0, 1, 2, ... in order "
+                         "(use retention_matrix(cohort_retention(...)))")
+    values = matrix.to_numpy(dtype=float)
+    pieces = []
+    for label, row in zip(matrix.index, values):
+        missing = np.isnan(row)
+        n_observed = int(np.argmax(missing)) if missing.any() else len(row)
+        observed = row[:n_observed]
+        if n_observed and not np.isclose(observed[0], 1.0):
+            raise ValueError(f"cohort {label}: period 0 is {observed[0]:g}, but a retention share starts at 1 "
+                             f"(pass the retention_share matrix, not revenue or counts)")
+        if np.any((observed < 0) | (observed > 1 + 1e-9)):
+            raise ValueError(f"cohort {label}: retention shares must lie in 0..1")
+        survival = np.minimum.accumulate(observed) if n_observed else observed
+        piece = {"period_number": np.arange(n_observed), "observed_share": observed, "survival_share": survival,
+                 "fitted_share": np.nan, "is_projected": False, "alpha": np.nan, "beta": np.nan, "note": None}
+        if n_observed < MIN_PERIODS_TO_PROJECT:
+            piece["note"] = (f"only {n_observed} observed period{'s' if n_observed != 1 else ''}; "
+                             f"at least {MIN_PERIODS_TO_PROJECT} are needed to project")
+        elif survival[-1] <= 0:
+            piece["note"] = "no customer of the cohort is still active: nothing to project"
+        else:
+            try:
+                model = ShiftedBetaGeometric().fit(survival)
+            except RuntimeError as exc:
+                piece["note"] = str(exc)
+        if piece["note"] is None:
+            k = np.arange(n_observed + periods_ahead)
+            fitted = model.predict_survival(k)
+            piece = {
+                "period_number": k,
+                "observed_share": np.r_[observed, np.full(periods_ahead, np.nan)],
+                "survival_share": np.r_[survival, fitted[n_observed:]],
+                "fitted_share": fitted,
+                "is_projected": k >= n_observed,
+                "alpha": model.params_["alpha"],
+                "beta": model.params_["beta"],
+                "note": None,
+            }
+        part = pd.DataFrame(piece)
+        part.insert(0, "cohort", label)
+        pieces.append(part)
+    if not pieces:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in PROJECTION_COLUMNS})
+    frame = pd.concat(pieces, ignore_index=True)
+    frame["note"] = frame["note"].astype(object).where(frame["note"].notna(), None)
+    return _checked(frame, PROJECTION_COLUMNS, "project_cohorts")
+
+
+# --- NPS and satisfaction -----------------------------------------------------------------------
+
+def nps_summary(con, dataset_id: int, as_of, *, by: str | None = None, groups: pd.DataFrame | None = None,
+                since=None) -> pd.DataFrame:
+    """Net Promoter Score and average satisfaction as of ``as_of``, overall or per group.
+
+    Each customer counts once: their latest NPS answer (0-10) on or before ``as_of`` (and on or
+    after ``since`` when given), and separately their latest satisfaction answer (1-5). So a
+    customer who answered twice is not weighted double, and the score reflects their current view.
+    Answers outside the scales are ignored. Promoters score 9-10, passives 7-8, detractors 0-6;
+    NPS = 100 x (promoters - detractors) / responses, in points -100..100.
+
+    Grouping (at most one of):
+
+    - ``by``: a column of the customers table, one of region, industry, company_size,
+      account_manager (the customers' current values; the table keeps no history).
+    - ``groups``: a frame with columns ``customer_id`` and ``group``, one row per customer.
+
+    Customers without a group form the group NA. Columns: ``group`` (when grouped), then
+    ``nps_responses`` (customers with an NPS answer), ``promoters``, ``passives``, ``detractors``,
+    ``promoter_share``, ``passive_share``, ``detractor_share`` (0..1 of nps_responses), ``nps``
+    (points, NaN without responses), ``satisfaction_responses``, ``satisfaction_mean`` (1..5).
+    Pages should hide figures based on few responses; the counts are there for that.
+    """
+    answers = _latest_answers(con, dataset_id, as_of, "all", since)
+    keys = _attach_group(answers, by, groups)
+    return _nps_table(answers, keys)
+
+
+def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str | None = None,
+                  groups: pd.DataFrame | None = None, since=None) -> pd.DataFrame:
+    """NPS and average satisfaction per period (monthly by default), overall or per group.
+
+    Within each period each customer counts once, with their latest NPS answer and their latest
+    satisfaction answer in that period. Only periods that have ended by ``as_of`` are listed, from
+    the first period with an answer, periods without answers included (counts 0, scores NaN); with
+    a grouping, every group seen gets every period. Grouping and columns as in :func:`nps_summary`,
+    with ``period_start`` and ``period_end`` (datetime64) first.
+    """
+    answers = _latest_answers(con, dataset_id, as_of, _check_grain(grain), since)
+    keys = _attach_group(answers, by, groups)
+    table = _nps_table(answers, keys + ["period_start"])
+    if answers.empty:
+        return table.assign(period_end=pd.Series(dtype="datetime64[us]"))[_nps_order(keys, True)]
+    starts = _period_starts(answers["period_start"].min(), _as_date(as_of), grain)
+    if keys:
+        full_index = pd.MultiIndex.from_product([table["group"].drop_duplicates(), starts],
+                                                names=["group", "period_start"])
+    else:
+        full_index = pd.Index(starts, name="period_start")
+    table = table.set_index(keys + ["period_start"]).reindex(full_index).reset_index()
+    counts = ["nps_responses", "promoters", "passives", "detractors", "satisfaction_responses"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table["period_end"] = _period_ends(table["period_start"], grain)
+    return table[_nps_order(keys, True)]
+
+
+def _latest_answers(con, dataset_id, as_of, grain, since) -> pd.DataFrame:
+    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+                     since=None if since is None else _as_date(since), grain=grain)
+    frame = _checked(frame, NPS_LATEST_COLUMNS, "mart_nps_latest_responses")
+    frame["nps_score"] = frame["nps_score"].astype("float64")
+    frame["satisfaction"] = frame["satisfaction"].astype("float64")
+    return frame
+
+
+def _attach_group(answers: pd.DataFrame, by, groups) -> list[str]:
+    """Add a ``group`` column from ``by`` or ``groups`` (in place); the grouping keys to use."""
+    if by is not None and groups is not None:
+        raise ValueError("group by a customers column (by=) or by a frame (groups=), not both")
+    if by is not None:
+        if by not in GROUP_COLUMNS:
+            raise ValueError(f"by must be one of {', '.join(GROUP_COLUMNS)}; got {by!r}")
+        answers["group"] = answers[by]
+        return ["group"]
+    if groups is not None:
+        missing = {"customer_id", "group"} - set(groups.columns)
+        if missing:
+            raise ValueError(f"groups needs the columns customer_id and group; missing {', '.join(sorted(missing))}")
+        ids = groups["customer_id"].astype(str)
+        duplicated = ids[ids.duplicated()]
+        if len(duplicated):
+            raise ValueError(f"groups must have one row per customer; customer_id {duplicated.iloc[0]!r} "
+                             f"appears more than once")
+        mapping = pd.Series(groups["group"].to_numpy(), index=ids.to_numpy())
+        answers["group"] = answers["customer_id"].astype(str).map(mapping)
+        return ["group"]
+    return []
+
+
+def _nps_table(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    score = answers["nps_score"]
+    work = pd.DataFrame({
+        "has_nps": score.notna(),
+        "promoter": score >= 9,
+        "passive": score.between(7, 8),
+        "detractor": score <= 6,
+        "satisfaction": answers["satisfaction"],
+    })
+    for key in keys:
+        work[key] = answers[key]
+    if not keys:
+        work["_all"] = 0
+    grouped = work.groupby(keys or ["_all"], dropna=False, sort=True)
+    table = grouped.agg(
+        nps_responses=("has_nps", "sum"),
+        promoters=("promoter", "sum"),
+        passives=("passive", "sum"),
+        detractors=("detractor", "sum"),
+        satisfaction_responses=("satisfaction", "count"),
+        satisfaction_mean=("satisfaction", "mean"),
+    )
+    if not keys and table.empty:  # no answers at all: one row of zeros, not an empty frame
+        table = pd.DataFrame({c: [0] for c in ("nps_responses", "promoters", "passives", "detractors",
+                                               "satisfaction_responses")}).assign(satisfaction_mean=np.nan)
+    table = table.reset_index(drop=not keys)
+    responses = table["nps_responses"].where(table["nps_responses"] > 0)
+    for kind in ("promoter", "passive", "detractor"):
+        table[f"{kind}_share"] = table[f"{kind}s"] / responses
+    table["nps"] = 100 * (table["promoter_share"] - table["detractor_share"])
+    counts = ["nps_responses", "promoters", "passives", "detractors", "satisfaction_responses"]
+    table[counts] = table[counts].astype("int64")
+    return table[[*keys, *NPS_COLUMNS]]
+
+
+def _nps_order(keys: list[str], with_period: bool) -> list[str]:
+    return [*keys, *(["period_start", "period_end"] if with_period else []), *NPS_COLUMNS]
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+def _as_date(value) -> date:
+    """``as_of``-like input (date, datetime, Timestamp, ISO string) as a calendar date."""
+    if value is None:
+        raise ValueError("as_of is required: the day the figures are computed as of")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError(f"{value!r} is not a date")
+    return stamp.date()
+
+
+def _check_grain(grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}; got {grain!r}")
+    return grain
+
+
+_PERIOD_OFFSETS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+                   "quarter": pd.DateOffset(months=3)}
+_PERIOD_FREQ = {"week": "W-MON", "month": "MS", "quarter": "QS-JAN"}
+
+
+def _period_ends(starts: pd.Series, grain: str) -> pd.Series:
+    return starts + _PERIOD_OFFSETS[grain] - pd.Timedelta(days=1)
+
+
+def _period_starts(first_start, as_of: date, grain: str) -> pd.DatetimeIndex:
+    """Starts of every period from ``first_start`` whose last day is on or before ``as_of``."""
+    starts = pd.date_range(pd.Timestamp(first_start), pd.Timestamp(as_of), freq=_PERIOD_FREQ[grain], unit="us")
+    ends = starts + _PERIOD_OFFSETS[grain] - pd.Timedelta(days=1)
+    return starts[ends <= pd.Timestamp(as_of)].rename("period_start")
+
+
+def _as_curve(values, name: str) -> np.ndarray:
+    curve = np.asarray(values, dtype=float).ravel()
+    if len(curve) < 3:
+        raise ValueError(f"{name} needs period 0 and at least two later periods; got {len(curve)} value(s)")
+    if not np.all(np.isfinite(curve)):
+        raise ValueError(f"{name} must be finite numbers (no NaN): pass only the observed periods")
+    rises = np.flatnonzero(np.diff(curve) > 1e-12)
+    if len(rises):
+        t = rises[0] + 1
+        raise ValueError(f"{name} must never increase: period {t} is {curve[t]:g} after {curve[t - 1]:g} "
+                         f"(in survival a lost customer does not come back)")
+    return curve
+
+
+def _as_periods(periods, minimum: int) -> np.ndarray:
+    t = np.asarray(periods, dtype=float)
+    if np.any(t < minimum) or np.any(t != np.round(t)):
+        raise ValueError(f"periods must be whole numbers from {minimum}")
+    return t
+
+
+def _checked(frame: pd.DataFrame, contract: tuple[str, ...], name: str) -> pd.DataFrame:
+    """``frame`` if its columns are exactly the declared contract, else a loud error (SQL drift)."""
+    if tuple(frame.columns) != contract:
+        raise RuntimeError(f"{name} returned columns {list(frame.columns)}, but its contract is {list(contract)}")
+    return frame

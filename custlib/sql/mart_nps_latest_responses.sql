@@ -1,0 +1,97 @@
+-- One row per customer (and period, unless $grain = 'all') with the customer's latest answers as
+-- known on $as_of: the latest NPS score (0-10) and, separately, the latest satisfaction (1-5).
+-- Grain: (customer_id, period_start). Parameters: $dataset_id, $as_of (date), $since (date or NULL:
+-- no lower bound), $grain ('all' | 'week' | 'month' | 'quarter'; weeks start on Monday).
+--
+-- With a period grain only periods that have ended on or before $as_of are returned. Customer
+-- attributes are today's: the customers table keeps no history.
+-- Columns: customer_id, period_start, period_end, nps_score, satisfaction, region, industry,
+-- company_size, account_manager.
+with params as (
+    select
+        cast($as_of as date) as as_of_date,
+        cast($since as date) as since_date,
+        cast($grain as varchar) as grain,
+        case cast($grain as varchar)
+            when 'week' then interval 7 day
+            when 'month' then interval 1 month
+            when 'quarter' then interval 3 month
+        end as period_length
+),
+
+responses as (
+    -- An answer outside its scale is not an answer: NPS is 0-10, satisfaction 1-5.
+    select
+        i.customer_id,
+        i.interaction_at,
+        i.import_id,
+        i.source_row,
+        case when i.nps_score between 0 and 10 then i.nps_score end as nps_score,
+        case when i.satisfaction between 1 and 5 then i.satisfaction end as satisfaction,
+        case when p.grain <> 'all'
+             then cast(date_trunc(case when p.grain = 'all' then 'month' else p.grain end, i.interaction_at) as date)
+        end as period_start
+    from interactions as i
+    cross join params as p
+    where i.dataset_id = $dataset_id
+      and i.customer_id is not null
+      and i.interaction_at < p.as_of_date + interval 1 day  -- all of the as_of day, nothing after
+      and (p.since_date is null or i.interaction_at >= p.since_date)
+),
+
+latest_nps as (
+    -- ties on the timestamp go to the row stored last
+    select customer_id, period_start, nps_score
+    from responses
+    where nps_score is not null
+    qualify row_number() over (
+        partition by customer_id, period_start
+        order by interaction_at desc, import_id desc, source_row desc) = 1
+),
+
+latest_satisfaction as (
+    select customer_id, period_start, satisfaction
+    from responses
+    where satisfaction is not null
+    qualify row_number() over (
+        partition by customer_id, period_start
+        order by interaction_at desc, import_id desc, source_row desc) = 1
+),
+
+customer_attributes as (
+    -- one row per customer: the one stored last
+    select customer_id, region, industry, company_size, account_manager
+    from customers
+    where dataset_id = $dataset_id
+    qualify row_number() over (partition by customer_id order by import_id desc, source_row desc) = 1
+),
+
+answers as (
+    select
+        coalesce(n.customer_id, s.customer_id) as customer_id,
+        coalesce(n.period_start, s.period_start) as period_start,
+        n.nps_score,
+        s.satisfaction
+    from latest_nps as n
+    full outer join latest_satisfaction as s
+        on s.customer_id = n.customer_id and s.period_start is not distinct from n.period_start
+),
+
+final as (
+    select
+        a.customer_id,
+        a.period_start,
+        cast(a.period_start + p.period_length as date) - 1 as period_end,
+        a.nps_score,
+        a.satisfaction,
+        c.region,
+        c.industry,
+        c.company_size,
+        c.account_manager
+    from answers as a
+    cross join params as p
+    left join customer_attributes as c using (customer_id)
+    where p.grain = 'all' or cast(a.period_start + p.period_length as date) - 1 <= p.as_of_date
+)
+
+select * from final order by period_start, customer_id
