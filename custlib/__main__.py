@@ -49,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--sheet", help="Excel sheet name (default: the first sheet with data)")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    kpis = commands.add_parser("kpis", help="every KPI for a period and the period before")
+    _add_db(kpis)
+    kpis.add_argument("--dataset", help="dataset name (default: the active dataset)")
+    kpis.add_argument("--period", required=True, help="a month (2024-07), a quarter (2024-Q3) or a year (2024)")
+    kpis.add_argument("--horizon", type=int, default=12, help="CLV horizon in months (default 12)")
+    kpis.add_argument("--margin", type=float, default=0.30, help="gross margin as a fraction (default 0.30)")
+    kpis.add_argument("--discount-rate", type=float, default=0.10, help="annual discount rate (default 0.10)")
+    kpis.add_argument("--json", action="store_true")
+
     info = commands.add_parser("info", help="list datasets with their counts and dates")
     _add_db(info)
     info.add_argument("--json", action="store_true")
@@ -120,7 +129,66 @@ def cmd_info(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info}
+KPI_LABELS = [
+    ("revenue_amount", "Revenue", "money"), ("orders", "Orders", "count"),
+    ("average_order_value", "Average order value", "money"), ("active_customers", "Active customers", "count"),
+    ("new_customers", "New customers", "count"), ("returning_customers", "Returning customers", "count"),
+    ("retention_rate", "Retention rate (vs previous period's active)", "share"),
+    ("churn_rate", "Churn rate", "share"), ("repeat_purchase_rate", "Repeat-purchase rate (to date)", "share"),
+    ("nps", "NPS (latest answer per customer in the period)", "points"),
+    ("satisfaction_mean", "Satisfaction (1-5)", "score"), ("customer_equity", "Customer equity (sum of CLV)", "money"),
+    ("average_clv", "Average CLV", "money"), ("revenue_at_risk", "Revenue at risk", "money"),
+]
+
+
+def _format_kpi(value, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind in ("points", "score"):
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def cmd_kpis(args) -> int:
+    from .kpis import parse_period, period_kpis
+    from .valuation import ValueSettings
+
+    period = parse_period(args.period)
+    settings = ValueSettings(horizon_months=args.horizon, margin=args.margin,
+                             annual_discount_rate=args.discount_rate)
+    con = db.connect(args.db, read_only=True)
+    try:
+        dataset = db.get_dataset(con, args.dataset)
+        result = period_kpis(con, dataset.dataset_id, period, settings)
+    finally:
+        con.close()
+    result["dataset"] = dataset.name
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    current, before = result["current"], result["before"]
+    print(f"Dataset {dataset.name!r}: {result['period']['label']} ({result['period']['start']} .. "
+          f"{result['period']['end']}) vs {result['previous']['label']}")
+    for key, label, kind in KPI_LABELS:
+        now, then = current.get(key), before.get(key)
+        change = ""
+        if now is not None and then not in (None, 0) and kind in ("money", "count"):
+            change = f"  ({(now - then) / abs(then):+.1%})"
+        elif now is not None and then is not None and kind == "share":
+            change = f"  ({(now - then) * 100:+.1f} pts)"
+        print(f"  {label:<48} {_format_kpi(now, kind):>18}  vs {_format_kpi(then, kind):>18}{change}")
+    if current.get("value_model"):
+        print(f"  CLV model: {current['value_model']}")
+    for note in {current.get("value_note"), before.get("value_note")} - {None}:
+        print(f"  Note: {note}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis}
 
 
 def main(argv: list[str] | None = None) -> int:
