@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--discount-rate", type=float, default=0.10, help="annual discount rate (default 0.10)")
     kpis.add_argument("--json", action="store_true")
 
+    fit = commands.add_parser("fit-clv", help="fit the CLV models on data up to a date and print parameters")
+    _add_db(fit)
+    fit.add_argument("--dataset", help="dataset name (default: the active dataset)")
+    fit.add_argument("--as-of", help="use rows up to this date (default: the last order date)")
+    fit.add_argument("--unit", choices=["day", "week", "month"], default="week")
+    fit.add_argument("--model", choices=["auto", "bgnbd", "pareto_nbd", "mbgnbd"], default="auto")
+    fit.add_argument("--json", action="store_true")
+
     info = commands.add_parser("info", help="list datasets with their counts and dates")
     _add_db(info)
     info.add_argument("--json", action="store_true")
@@ -188,7 +196,56 @@ def cmd_kpis(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis}
+def _as_of_or_last(con, dataset, as_of: str | None):
+    import pandas as pd
+
+    if as_of:
+        try:
+            return pd.Timestamp(as_of).date()
+        except ValueError:
+            raise CustlibError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
+    last = db.query_df(con, "select max(order_date) as d from transactions where dataset_id = ?",
+                       [dataset.dataset_id])["d"].iloc[0]
+    if last is None or last != last:
+        raise CustlibError(f"Dataset {dataset.name!r} has no transactions.")
+    return pd.Timestamp(last).date()
+
+
+def cmd_fit_clv(args) -> int:
+    from .valuation import fit_report
+
+    con = db.connect(args.db, read_only=True)
+    try:
+        dataset = db.get_dataset(con, args.dataset)
+        as_of = _as_of_or_last(con, dataset, args.as_of)
+        report = fit_report(con, dataset.dataset_id, as_of, unit=args.unit, model=args.model)
+    finally:
+        con.close()
+    report["dataset"] = dataset.name
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Dataset {dataset.name!r}, data up to {report['as_of']}, unit {args.unit}: "
+          f"{report['customers']:,} customers")
+    for key, label in (("bgnbd", "BG/NBD"), ("mbgnbd", "MBG/NBD"), ("pareto_nbd", "Pareto/NBD"),
+                       ("gamma_gamma", "Gamma-Gamma")):
+        values = report.get(key, {})
+        if "error" in values:
+            print(f"  {label:<12} could not be fitted: {values['error']}")
+            continue
+        shown = ", ".join(f"{k} = {v:.4g}" for k, v in values.items() if not k.endswith("_se") and k != "customers")
+        print(f"  {label:<12} {shown}")
+    print(f"  Selected: {report['selected']} ({report['selection']})")
+    print(f"  {report['data_sufficiency']['verdict']}")
+    holdout = report["holdout"]
+    if holdout["available"]:
+        print(f"  After {holdout['start']} to {holdout['end']}: {holdout['actual_repeat_purchases']:,.0f} actual "
+              f"repeat purchases; predicted " + ", ".join(
+                  f"{k} {v['predicted_repeat_purchases']:,.0f}" for k, v in holdout["models"].items()))
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv}
 
 
 def main(argv: list[str] | None = None) -> int:

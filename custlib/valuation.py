@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import clv
+from . import clv, db
 from .errors import CustlibError
 
 PURCHASE_MODELS = {"bgnbd": clv.BetaGeoFitter, "mbgnbd": clv.ModifiedBetaGeoFitter,
@@ -28,7 +28,7 @@ class ValueSettings:
     margin: float = 0.30
     annual_discount_rate: float = 0.10
     unit: str = "week"
-    model: str = "bgnbd"
+    model: str = "bgnbd"          # bgnbd, mbgnbd, pareto_nbd, or auto (chosen by holdout error)
 
 
 @dataclass
@@ -40,6 +40,7 @@ class ValueSnapshot:
     purchase_model: object
     spend_model: object | None
     sufficiency: clv.DataSufficiency
+    model: str = "bgnbd"           # the purchase model used (settings.model, or the one "auto" chose)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -48,7 +49,7 @@ class ValueSnapshot:
 
     @property
     def model_label(self) -> str:
-        return MODEL_LABELS[self.settings.model] + (" + Gamma-Gamma" if self.spend_model is not None else "")
+        return MODEL_LABELS[self.model] + (" + Gamma-Gamma" if self.spend_model is not None else "")
 
 
 def value_customers(con, dataset_id: int, as_of, settings: ValueSettings | None = None) -> ValueSnapshot:
@@ -62,18 +63,25 @@ def value_customers(con, dataset_id: int, as_of, settings: ValueSettings | None 
     Raises CustlibError when there is no customer or the purchase model cannot be fitted.
     """
     settings = settings or ValueSettings()
-    if settings.model not in PURCHASE_MODELS:
-        raise CustlibError(f"Unknown purchase model {settings.model!r}: choose {', '.join(PURCHASE_MODELS)}.")
+    model = settings.model
+    notes: list[str] = []
+    if model == "auto":
+        choice = choose_purchase_model(con, dataset_id, as_of, settings.unit)
+        model = choice.selected
+        notes.append(choice.reason)
+    elif model not in PURCHASE_MODELS:
+        raise CustlibError(f"Unknown purchase model {model!r}: choose auto, {', '.join(PURCHASE_MODELS)}.")
     summary = clv.summary_as_of(con, dataset_id, as_of, unit=settings.unit).set_index("customer_id")
     if summary.empty:
         raise CustlibError(f"No customer has a purchase on or before {as_of}; there is nothing to value.")
     sufficiency = clv.data_sufficiency(summary["frequency"], summary["recency"], summary["T"])
-    notes = [] if sufficiency.is_sufficient else [sufficiency.verdict]
+    if not sufficiency.is_sufficient:
+        notes.append(sufficiency.verdict)
     x, tx, T = summary["frequency"].to_numpy(float), summary["recency"].to_numpy(float), summary["T"].to_numpy(float)
     try:
-        purchase_model = PURCHASE_MODELS[settings.model]().fit(x, tx, T)
+        purchase_model = PURCHASE_MODELS[model]().fit(x, tx, T)
     except (clv.FitFailed, clv.InvalidSummary) as exc:
-        raise CustlibError(f"The {MODEL_LABELS[settings.model]} model could not be fitted on data up to "
+        raise CustlibError(f"The {MODEL_LABELS[model]} model could not be fitted on data up to "
                            f"{as_of}: {exc}") from None
     unit_days = clv.UNIT_DAYS[settings.unit]
     horizon = settings.horizon_months * clv.DAYS_PER_MONTH / unit_days
@@ -109,4 +117,117 @@ def value_customers(con, dataset_id: int, as_of, settings: ValueSettings | None 
         discount = (1 + settings.annual_discount_rate) ** (-months / 12)
         frame["clv"] = monthly @ discount * average * settings.margin
     return ValueSnapshot(as_of=as_of, settings=settings, customers=frame, purchase_model=purchase_model,
-                         spend_model=spend_model, sufficiency=sufficiency, notes=notes)
+                         spend_model=spend_model, sufficiency=sufficiency, model=model, notes=notes)
+
+
+# --- model choice and the fit report ------------------------------------------------------------
+
+COMPARISON_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+INNER_HOLDOUT_SHARE = 1 / 3
+MIN_INNER_HOLDOUT_DAYS = 28
+
+
+@dataclass
+class ModelChoice:
+    """Which purchase model predicts best on this dataset, judged on a holdout inside the history."""
+    selected: str                 # bgnbd, mbgnbd or pareto_nbd
+    calibration_end: object
+    holdout_days: int
+    comparison: clv.ModelComparison | None
+    reason: str
+
+
+def choose_purchase_model(con, dataset_id: int, as_of, unit: str = "week") -> ModelChoice:
+    """Split the history before ``as_of`` into calibration and holdout (the last third, at least four
+    weeks), fit BG/NBD, MBG/NBD and Pareto/NBD on the calibration part, and pick the lowest
+    per-customer error on repeat purchases in the holdout. Nothing after ``as_of`` is read.
+    """
+    as_of = pd.Timestamp(as_of).date()
+    summary = clv.summary_as_of(con, dataset_id, as_of, unit=unit)
+    if summary.empty:
+        raise CustlibError(f"No customer has a purchase on or before {as_of}; no model can be chosen.")
+    start = pd.Timestamp(summary["first_purchase_date"].min()).date()
+    span_days = (as_of - start).days
+    holdout_days = max(int(round(span_days * INNER_HOLDOUT_SHARE)), MIN_INNER_HOLDOUT_DAYS)
+    calibration_end = as_of - pd.Timedelta(days=holdout_days).to_pytimedelta()
+    if calibration_end <= start:
+        return ModelChoice("bgnbd", None, 0, None, "The history is too short to compare models on a holdout; "
+                                                   "BG/NBD is used.")
+    calibration = clv.summary_as_of(con, dataset_id, calibration_end, unit=unit)
+    actual = clv.holdout_purchases(con, dataset_id, calibration_end, as_of)
+    try:
+        comparison = clv.compare_models(calibration, actual, holdout_days / clv.UNIT_DAYS[unit])
+    except (clv.FitFailed, clv.InvalidSummary) as exc:
+        return ModelChoice("bgnbd", calibration_end, holdout_days, None,
+                           f"Models could not be compared ({exc}); BG/NBD is used.")
+    names = {label: key for key, label in COMPARISON_NAMES.items()}
+    best = names[comparison.best]
+    row = comparison.table.loc[comparison.best]
+    reason = (f"{comparison.best} had the lowest error on the last {holdout_days} days before {as_of} "
+              f"(mean absolute error {row['mae']:.3f} repeat purchases per customer; predicted "
+              f"{row['predicted_total']:,.0f} vs {row['actual_total']:,.0f} actual).")
+    return ModelChoice(best, calibration_end, holdout_days, comparison, reason)
+
+
+def fit_report(con, dataset_id: int, as_of, unit: str = "week", model: str = "auto") -> dict:
+    """Every purchase model and Gamma-Gamma fitted on data up to ``as_of`` (what `fit-clv --json` prints).
+
+    ``holdout`` compares predicted with actual repeat purchases after ``as_of`` when the dataset has
+    rows after it (a true out-of-time check), per model.
+    """
+    as_of = pd.Timestamp(as_of).date()
+    summary = clv.summary_as_of(con, dataset_id, as_of, unit=unit)
+    if summary.empty:
+        raise CustlibError(f"No customer has a purchase on or before {as_of}; there is nothing to fit.")
+    x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    report: dict = {"as_of": as_of.isoformat(), "unit": unit, "customers": int(len(summary))}
+    fitted = {}
+    for key, estimator in PURCHASE_MODELS.items():
+        try:
+            fitted[key] = estimator().fit(x, tx, T)
+        except (clv.FitFailed, clv.InvalidSummary) as exc:
+            report[key] = {"error": str(exc)}
+            continue
+        params = {name: float(value) for name, value in fitted[key].params_.items()}
+        errors = {f"{name}_se": float(value) for name, value in fitted[key].standard_errors_.items()}
+        report[key] = {**params, "log_likelihood": float(fitted[key].log_likelihood_), **errors}
+    spend_frequency = summary["spend_frequency"].to_numpy(float)
+    monetary = summary["monetary_value"].to_numpy(float)
+    has_spend = np.isfinite(monetary) & (spend_frequency > 0)
+    try:
+        spend = clv.GammaGammaFitter().fit(spend_frequency[has_spend], monetary[has_spend])
+        report["gamma_gamma"] = {**{n: float(v) for n, v in spend.params_.items()},
+                                 "log_likelihood": float(spend.log_likelihood_), "customers": int(has_spend.sum())}
+    except (clv.FitFailed, clv.InvalidSummary) as exc:
+        report["gamma_gamma"] = {"error": str(exc), "customers": int(has_spend.sum())}
+    sufficiency = clv.data_sufficiency(x, tx, T)
+    report["data_sufficiency"] = {"is_sufficient": sufficiency.is_sufficient, "verdict": sufficiency.verdict,
+                                  "repeat_buyers": sufficiency.n_repeat_buyers}
+    if model == "auto":
+        choice = choose_purchase_model(con, dataset_id, as_of, unit)
+        report["selected"], report["selection"] = choice.selected, choice.reason
+    elif model in PURCHASE_MODELS:
+        report["selected"], report["selection"] = model, "chosen by the user"
+    else:
+        raise CustlibError(f"Unknown model {model!r}: choose auto, {', '.join(PURCHASE_MODELS)}.")
+    report["holdout"] = _after_as_of_holdout(con, dataset_id, as_of, unit, summary, fitted)
+    return report
+
+
+def _after_as_of_holdout(con, dataset_id, as_of, unit, summary, fitted) -> dict:
+    last_dates = db.query_df(con, "select max(order_date) as last_date from transactions where dataset_id = ?",
+                             [int(dataset_id)])["last_date"]
+    last_date = pd.Timestamp(last_dates.iloc[0]).date() if len(last_dates) and pd.notna(last_dates.iloc[0]) else None
+    if last_date is None or last_date <= as_of:
+        return {"available": False, "note": "No rows after the as-of date: nothing to check predictions against."}
+    length = (last_date - as_of).days / clv.UNIT_DAYS[unit]
+    actual = clv.holdout_purchases(con, dataset_id, as_of, last_date).reindex(summary["customer_id"]).fillna(0)
+    x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    result = {"available": True, "start": as_of.isoformat(), "end": last_date.isoformat(), "length": length,
+              "actual_repeat_purchases": float(actual.sum()), "models": {}}
+    for key, model in fitted.items():
+        predicted = np.asarray(model.predict_purchases(length, x, tx, T), dtype=float)
+        error = predicted - actual.to_numpy(float)
+        result["models"][key] = {"predicted_repeat_purchases": float(predicted.sum()),
+                                 "mae": float(np.abs(error).mean()), "rmse": float(np.sqrt((error ** 2).mean()))}
+    return result

@@ -1,0 +1,27 @@
+"""House rules that keep the code base honest: custlib is Streamlit-free, and every named query is used."""
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CUSTLIB = REPO / "custlib"
+
+
+def test_custlib_never_imports_streamlit():
+    modules = sorted(p.stem for p in CUSTLIB.glob("*.py") if p.stem not in ("__init__", "__main__"))
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n    importlib.import_module('custlib.' + name)\n"
+            "import custlib.__main__\n"
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_every_named_query_is_used_and_ends_in_final():
+    sources = "\n".join(p.read_text(encoding="utf-8") for folder in ("custlib", "ui", "pages")
+                        for p in (REPO / folder).glob("*.py"))
+    for sql in sorted((CUSTLIB / "sql").glob("*.sql")):
+        assert f'"{sql.stem}"' in sources, f"{sql.name} is not used by any module"
+        text = sql.read_text(encoding="utf-8").lower()
+        assert "final as (" in text and "select * from final" in text, f"{sql.name} should end in `select * from final`"
