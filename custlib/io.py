@@ -197,46 +197,55 @@ def open_source(path: Path, report: ImportReport, has_header: bool | None = None
     return _open_text(path, report, has_header)
 
 
-def _line_of_offset(path: Path, offset: int) -> int:
-    with path.open("rb") as handle:
-        return handle.read(offset).count(b"\n") + 1
+@dataclass
+class DecodeResult:
+    ok: bool
+    bad_offset: int            # byte offset of the first undecodable byte (file size when ok)
+    utf8_text_before: bool     # complete lines before bad_offset hold non-ASCII text that decoded
 
 
-def _decode_stream(path: Path, encoding: str, out=None) -> tuple[bool, int]:
-    """Decode the whole file with ``encoding`` in chunks (writing UTF-8 to ``out`` if given).
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
-    Returns (ok, byte offset of the first undecodable byte).
+
+def _decode_stream(path: Path, encoding: str, out=None, digest=None) -> DecodeResult:
+    """Decode the whole file with ``encoding`` in 4 MB chunks, never holding it in memory.
+
+    Writes UTF-8 to ``out`` and feeds ``digest`` when given. ``utf8_text_before`` tells a file
+    that mixes encodings (valid non-ASCII lines, then invalid bytes) from one that is simply
+    in another encoding: a GBK file is almost never valid UTF-8 for a whole line of Chinese text.
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
+    offset, first_non_ascii, last_newline = 0, None, -1
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
+            if digest is not None:
+                digest.update(chunk)
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                return False, offset + exc.start
+                bad = offset + exc.start
+                newline_in_chunk = chunk.rfind(b"\n", 0, exc.start)
+                if newline_in_chunk >= 0:
+                    last_newline = offset + newline_in_chunk
+                if first_non_ascii is None and (match := _NON_ASCII.search(chunk, 0, max(exc.start, 0))):
+                    first_non_ascii = offset + match.start()
+                before = first_non_ascii is not None and first_non_ascii < last_newline
+                return DecodeResult(False, bad, before)
+            if first_non_ascii is None and not chunk.isascii():
+                first_non_ascii = offset + _NON_ASCII.search(chunk).start()
+            newline_in_chunk = chunk.rfind(b"\n")
+            if newline_in_chunk >= 0:
+                last_newline = offset + newline_in_chunk
             if out is not None:
                 out.write(text.encode("utf-8"))
             offset += len(chunk)
         try:
             text = decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return False, offset
+            return DecodeResult(False, offset, first_non_ascii is not None and first_non_ascii < last_newline)
         if out is not None:
             out.write(text.encode("utf-8"))
-    return True, offset
-
-
-def _has_utf8_text_before(path: Path, offset: int) -> bool:
-    """Whether the complete lines before ``offset`` hold non-ASCII text that is valid UTF-8.
-
-    A GBK file is almost never valid UTF-8 for a whole line of Chinese text, so such a
-    line followed by invalid UTF-8 means the export mixes encodings.
-    """
-    with path.open("rb") as handle:
-        prefix = handle.read(offset)
-    prefix = prefix[: prefix.rfind(b"\n") + 1]
-    return any(byte >= 0x80 for byte in prefix)
+    return DecodeResult(True, offset, False)
 
 
 def _sha256(path: Path) -> str:
@@ -247,42 +256,54 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _line_of_offset(path: Path, offset: int) -> int:
+    lines, read = 1, 0
+    with path.open("rb") as handle:
+        while read < offset and (chunk := handle.read(min(CHUNK_BYTES, offset - read))):
+            lines += chunk.count(b"\n")
+            read += len(chunk)
+    return lines
+
+
 def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Source:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    source = Source(path=path, file_format="text", sha256=_sha256(path))
+    source = Source(path=path, file_format="text")
+    digest = hashlib.sha256()
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     elif b"\x00" in head:
         raise _reject(report, "binary_file",
                       "this is not a text file (it contains binary data). Upload CSV, TSV, Excel .xlsx or Parquet.")
     else:
-        ok, bad_at = _decode_stream(path, "utf-8")
+        utf8 = _decode_stream(path, "utf-8", digest=digest)
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-        if not ok:
+        if not utf8.ok:
             encoding = "gb18030"
-            utf8_line = _line_of_offset(path, bad_at)
-            if _has_utf8_text_before(path, bad_at):
+            utf8_line = _line_of_offset(path, utf8.bad_offset)
+            if utf8.utf8_text_before:
                 raise _reject(report, "mixed_encodings",
                               f"the file mixes encodings: lines before line {utf8_line} are UTF-8 text but line "
                               f"{utf8_line} is not (probably GBK). Save the whole file again in one encoding, "
                               f"preferably UTF-8.", row=utf8_line)
-    if encoding == "utf-8":
+            digest = hashlib.sha256()  # the UTF-8 pass stopped early; the transcoding pass hashes all
+    if encoding in ("utf-8", "utf-8-sig"):
         source.text_path = path
     else:
         source.temp_dir = Path(tempfile.mkdtemp(prefix="custlib-import-"))
         source.text_path = source.temp_dir / "utf8.txt"
         with source.text_path.open("wb") as out:
-            ok, bad_at = _decode_stream(path, encoding, out)
-        if not ok:
+            decoded = _decode_stream(path, encoding, out, digest=digest)
+        if not decoded.ok:
             source.close()
-            line = _line_of_offset(path, bad_at)
+            line = _line_of_offset(path, decoded.bad_offset)
             if encoding == "gb18030":
                 raise _reject(report, "unknown_encoding",
                               f"the text is neither UTF-8 (invalid bytes on line {utf8_line}) nor GBK/GB18030 "
                               f"(invalid bytes on line {line}). It may mix encodings or not be text; save it "
                               f"again as UTF-8 CSV.", row=line)
             raise _reject(report, "unknown_encoding", f"invalid {encoding} text on line {line}.", row=line)
+    source.sha256 = digest.hexdigest()
     source.encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
                        "gb18030": "GBK/GB18030"}[encoding]
     with source.text_path.open("r", encoding="utf-8-sig", newline="") as handle:
