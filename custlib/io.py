@@ -774,7 +774,7 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     report.rows_rejected = bad_rows + len(structural) + conflicts
     report.rows_dropped_as_duplicates = dropped
     if strict and report.error_count:
-        raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and --strict is on; "
+        raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and strict mode is on; "
                              f"nothing was imported.", report)
     cur.execute("create temp view import_final as select * from import_staged where not is_bad "
                 "and source_row not in (select source_row from import_excluded)")

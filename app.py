@@ -1,0 +1,28 @@
+"""Customer Value Studio: the entrypoint. Page config, shared state, sidebar, navigation.
+
+Run with ``streamlit run app.py`` (the database is $CUSTLIB_DB, default data/studio.duckdb).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import sidebar, state
+from ui.i18n import t
+
+# One line per page: (audience section, script, title key, icon). Sections appear in this order;
+# the first page is the default. List only pages that exist.
+PAGES = [
+    ("nav_management", "pages/overview.py", "nav_overview", ":material/monitoring:"),
+    ("nav_analysts", "pages/data.py", "nav_data", ":material/database:"),
+]
+
+st.set_page_config(page_title="Customer Value Studio", page_icon=":material/insights:", layout="wide")
+state.init()
+
+sections: dict[str, list[st.Page]] = {}
+for number, (section, script, title, icon) in enumerate(PAGES):
+    sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon, default=number == 0))
+page = st.navigation(sections)
+
+sidebar.draw()
+page.run()

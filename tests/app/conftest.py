@@ -1,0 +1,70 @@
+"""AppTest fixtures: each test gets its own database file and empty Streamlit caches."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from custlib import db
+
+APP = "../../app.py"  # resolved relative to the test file
+
+
+@pytest.fixture(autouse=True)
+def studio_db(tmp_path, monkeypatch):
+    """$CUSTLIB_DB points to a fresh file; caches are cleared (they are process-global and outlive AppTest)."""
+    path = tmp_path / "studio.duckdb"
+    monkeypatch.setenv("CUSTLIB_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()  # closes the app's connection (ui.data.get_conn's on_release)
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def seed(studio_db):
+    """seed(dataset, table, rows): store canonical rows (dicts) in the test database, then close it."""
+    def store(dataset: str, table: str, rows: list[dict]) -> None:
+        frame = pd.DataFrame(rows)
+        for column in ("order_date", "signup_date", "interaction_at"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column])
+        con = db.connect(studio_db)
+        try:
+            db.store_frame(con, dataset, table, frame)
+        finally:
+            con.close()
+    return store
+
+
+@pytest.fixture
+def open_db(studio_db):
+    """A connection to the test database for assertions, closed after the test."""
+    connections = []
+
+    def connect():
+        connections.append(db.connect(studio_db))
+        return connections[-1]
+    yield connect
+    for con in connections:
+        con.close()
+
+
+@pytest.fixture
+def start_app(studio_db):
+    """start_app(page=None, language=None): the studio after its first run, optionally in Chinese and on a page.
+
+    Sidebar widgets exist in AppTest's tree only before the first switch_page, so the language is set first.
+    """
+    def start(page: str | None = None, language: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        assert not at.exception
+        if language:
+            at.selectbox(key="sidebar_language").set_value(language).run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception
+        return at
+    return start

@@ -1,0 +1,80 @@
+"""Browser tests: one `streamlit run app.py` per session on a free port, driven by Debian's chromium.
+
+Playwright cannot download a browser offline, so it launches /usr/bin/chromium ($CHROMIUM_PATH).
+Chinese screenshots need a CJK font (fonts-wqy-microhei; `make browser` installs it).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+APP_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOTS = APP_DIR / "test-output" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM} (run `make browser`, or set CHROMIUM_PATH)")
+        for item in items:
+            if "e2e" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # pytest-playwright hook fixture
+    return {**browser_type_launch_args, "args": CHROMIUM_ARGS, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Tall viewport: Streamlit scrolls inside its own container, so full_page screenshots show only the viewport.
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 2000}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """URL of the studio serving an empty database in a temp folder."""
+    port = _free_port()
+    env = {**os.environ, "CUSTLIB_DB": str(tmp_path_factory.mktemp("db") / "e2e.duckdb")}
+    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"streamlit did not start on port {port}; see {log.name}")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,38 @@
+"""Session-state keys, one place. Keys are prefixed by the page that owns them ("app_" = shared).
+
+Shared settings (language, currency, dataset) are initialised by ``init()`` from ``app.py``
+before any page runs, so every page can read them.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+# Shared settings, chosen in the sidebar (ui/sidebar.py; its widgets have keys "sidebar_*").
+# The active dataset is not kept here: custlib.db's is_active flag is the one truth.
+LANGUAGE = "app_language"          # "en" | "zh"
+CURRENCY = "app_currency"          # a symbol from ui.format.CURRENCIES
+SIDEBAR_ERROR = "app_sidebar_error"  # why the last dataset switch failed, shown once
+
+# Data page: state that outlives one run (widget keys are written inline, prefixed "data_").
+DATA_UPLOAD_FILE = "data_upload_file"      # (file_id, temp path) of the last upload written to disk
+DATA_SIGNATURE = "data_mapping_signature"  # what the mapping widgets were last filled for
+DATA_DECISION = "data_decision"            # a pending NeedsDecision: {"option", "choices", "message"}
+DATA_RESULT = "data_import_result"         # the last import's outcome, shown after the rerun
+DATA_IMPORTED_INTO = "data_imported_into"  # dataset of the last import: the form targets it next
+DATA_FLASH = "data_flash"                  # one-off message after a dataset action
+
+DEFAULTS = {
+    LANGUAGE: "en",
+    CURRENCY: "¥",
+}
+
+
+def init() -> None:
+    """Give every shared setting its default value once per session."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def pop(key: str, default=None):
+    """Read a one-off value and forget it."""
+    return st.session_state.pop(key, default)
