@@ -47,6 +47,25 @@ MAX_PROBLEMS_PER_KIND = 20
 MAX_ABS_AMOUNT = 1e12
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_XLSX_UNCOMPRESSED = 512 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may be; set with CUSTLIB_MAX_UPLOAD_MB, CUSTLIB_MAX_ROWS, CUSTLIB_MAX_COLUMNS."""
+    max_bytes: int = 2048 << 20
+    max_rows: int = 50_000_000
+    max_columns: int = 500
+
+    @classmethod
+    def from_environment(cls) -> "Limits":
+        def number(name: str, default: int) -> int:
+            text = os.environ.get(name, "").strip()
+            return int(text) if text.isdigit() and int(text) > 0 else default
+        return cls(max_bytes=number("CUSTLIB_MAX_UPLOAD_MB", cls.max_bytes >> 20) << 20,
+                   max_rows=number("CUSTLIB_MAX_ROWS", cls.max_rows),
+                   max_columns=number("CUSTLIB_MAX_COLUMNS", cls.max_columns))
+
+
 # DuckDB's own default is 80% of RAM; an import should not take that from the app's readers.
 IMPORT_MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("CUSTLIB_IMPORT_MEMORY", "1GB")) or "1GB"
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ".tab", ".psv", ""}
@@ -184,6 +203,21 @@ def open_source(path: Path, report: ImportReport, has_header: bool | None = None
     size = path.stat().st_size
     if size == 0:
         raise _reject(report, "empty_file", "the file is empty (0 bytes).")
+    limits = Limits.from_environment()
+    if size > limits.max_bytes:
+        raise _reject(report, "file_too_large",
+                      f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.max_bytes / 2**20:,.0f} MB "
+                      f"(CUSTLIB_MAX_UPLOAD_MB). Split it, or raise the limit.")
+    source = _open_by_kind(path, report, has_header, sheet)
+    if len(source.headers) > limits.max_columns:
+        source.close()
+        raise _reject(report, "too_many_columns",
+                      f"the file has {len(source.headers):,} columns, over the limit of {limits.max_columns:,} "
+                      f"(CUSTLIB_MAX_COLUMNS). Export only the columns you need.")
+    return source
+
+
+def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None) -> Source:
     with path.open("rb") as handle:
         head = handle.read(8)
     suffix = path.suffix.lower()
@@ -751,6 +785,10 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     report.rows_read = staged_rows + len(structural)
     if report.rows_read == 0:
         raise _reject(report, "no_rows", "the file has a header but no data rows.")
+    max_rows = Limits.from_environment().max_rows
+    if report.rows_read > max_rows:
+        raise _reject(report, "too_many_rows", f"the file has {report.rows_read:,} rows, over the limit of "
+                      f"{max_rows:,} (CUSTLIB_MAX_ROWS). Split it, or raise the limit.")
 
     bad_rows = 0
     if checks:

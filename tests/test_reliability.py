@@ -1,0 +1,141 @@
+"""Reliability of the data layer: limits, hostile names, a killed import, readers during an import."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from custlib import db
+from custlib.errors import ImportRejected
+from custlib.io import import_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _small_csv(path: Path, rows: int = 3) -> Path:
+    lines = ["customer_id,order_date,amount"] + [f"c{i},2024-01-{1 + i % 28:02d},{10 + i}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_limits_are_configurable_and_named(con, tmp_path, monkeypatch):
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"col{i}" for i in range(10_000)) + "\n" + ",".join("1" for _ in range(10_000)) + "\n")
+    with pytest.raises(ImportRejected, match="10,000 columns, over the limit of 500"):
+        import_file(con, wide, dataset="x")
+    monkeypatch.setenv("CUSTLIB_MAX_ROWS", "2")
+    with pytest.raises(ImportRejected, match="3 rows, over the limit of 2 .CUSTLIB_MAX_ROWS."):
+        import_file(con, _small_csv(tmp_path / "three.csv"), dataset="x")
+    monkeypatch.setenv("CUSTLIB_MAX_UPLOAD_MB", "1")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"customer_id,order_date,amount\n" + b"c1,2024-01-01,1\n" * 80_000)
+    with pytest.raises(ImportRejected, match="over the limit of 1 MB"):
+        import_file(con, big, dataset="x")
+    assert db.list_datasets(con) == []
+
+
+HOSTILE = '"; DROP TABLE transactions; --'
+
+
+def test_hostile_column_names_are_only_ever_data(con, tmp_path):
+    path = tmp_path / "hostile.csv"
+    path.write_text(f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",when,"amount\'); drop table datasets; --"\n'
+                    "c1,2024-01-01,5\n")
+    with pytest.raises(ImportRejected) as caught:
+        import_file(con, path, dataset="h")
+    assert HOSTILE in str(caught.value)  # the message quotes the name; nothing ran it
+    report = import_file(con, path, dataset="h", mapping={"customer_id": HOSTILE, "order_date": "when", "amount": 3})
+    assert report.rows_loaded == 1
+    parquet = tmp_path / "hostile.parquet"
+    pd.DataFrame({HOSTILE: ["c9"], "order date": ["2024-02-02"], "x\"y": [7.5]}).to_parquet(parquet)
+    import_file(con, parquet, dataset="h2", mapping={"customer_id": HOSTILE, "order_date": 2, "amount": 3})
+    tables = set(db.query_df(con, "select table_name from information_schema.tables")["table_name"])
+    assert {"transactions", "datasets", "customers", "interactions", "imports"} <= tables
+    assert db.get_dataset(con, "h2") and db.get_dataset(con, "h")
+
+
+def test_formula_cells_are_stored_as_plain_text(con, tmp_path):
+    path = tmp_path / "formula.csv"
+    path.write_text('customer_id,name\nc1,"=HYPERLINK(""http://evil.example"",""click"")"\nc2,+cmd|calc\n')
+    tx = _small_csv(tmp_path / "tx.csv")
+    import_file(con, tx, dataset="f")
+    import_file(con, path, table="customers")
+    names = db.query_df(con, "select name from customers order by customer_id")["name"].tolist()
+    assert names == ['=HYPERLINK("http://evil.example","click")', "+cmd|calc"]
+
+
+KILLED_IMPORT = """
+import sys
+from custlib import db
+from custlib.io import import_file
+con = db.connect(sys.argv[1])
+print("started", flush=True)
+import_file(con, sys.argv[2], dataset="shop")
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_killed_import_leaves_the_previous_dataset_intact(db_path, tmp_path):
+    con = db.connect(db_path)
+    import_file(con, _small_csv(tmp_path / "first.csv", rows=5), dataset="shop")
+    before = db.dataset_info(con)
+    con.close()
+    big = tmp_path / "big.csv"
+    with big.open("w") as handle:  # ~3M rows: long enough to be killed mid-way
+        handle.write("customer_id,order_id,order_date,amount\n")
+        block = "".join(f"c{i % 50000},o{i},2024-03-{1 + i % 28:02d},{i % 500}.25\n" for i in range(100_000))
+        for _ in range(30):
+            handle.write(block)
+    process = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(db_path), str(big)], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "started"
+    time.sleep(1.5)
+    assert process.poll() is None, "the import finished before it could be killed: make the file bigger"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    reopened = db.connect(db_path)
+    assert db.dataset_info(reopened) == before
+    reopened.close()
+
+
+def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
+    old = _small_csv(tmp_path / "old.csv", rows=100)
+    new = _small_csv(tmp_path / "new.csv", rows=3000)
+    import_file(con, old, dataset="shop")
+    dataset_id = db.get_dataset(con, "shop").dataset_id
+    snapshot_sql = ("select count(*), sum(amount), (select version from datasets where dataset_id = $d) "
+                    "from transactions where dataset_id = $d")
+
+    def snapshot():
+        with db.read_cursor(con) as cur:
+            return tuple(cur.execute(snapshot_sql, {"d": dataset_id}).fetchall()[0])
+
+    old_state = snapshot()
+    seen, errors, stop = set(), [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                seen.add(snapshot())
+            except Exception as exc:  # noqa: BLE001 - any error is a failure of this test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for _ in range(3):
+        import_file(con, new, dataset="shop")
+        import_file(con, old, dataset="shop")
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    valid_counts = {(100, old_state[1]), (3000, float(sum(10 + i for i in range(3000))))}
+    assert {(count, total) for count, total, _ in seen} <= valid_counts
+    assert len(seen) > 1  # readers really ran during the imports
