@@ -66,6 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model", choices=["auto", "bgnbd", "pareto_nbd", "mbgnbd"], default="auto")
     fit.add_argument("--json", action="store_true")
 
+    score = commands.add_parser("score", help="score every customer as of a date and write the table")
+    _add_db(score)
+    score.add_argument("--dataset", help="dataset name (default: the active dataset)")
+    score.add_argument("--as-of", help="use rows up to this date (default: the last order date)")
+    score.add_argument("--horizon", type=float, help="horizon in --unit units for expected purchases and CLV "
+                                                     "(default: 12 months)")
+    score.add_argument("--unit", choices=["day", "week", "month"], default="week")
+    score.add_argument("--model", choices=["auto", "bgnbd", "pareto_nbd", "mbgnbd"], default="auto")
+    score.add_argument("--margin", type=float, default=0.30, help="gross margin as a fraction (default 0.30)")
+    score.add_argument("--discount-rate", type=float, default=0.10, help="annual discount rate (default 0.10)")
+    score.add_argument("--churn-horizon", type=int, help="days without a purchase that count as churn "
+                                                          "(default: from the typical gap between orders)")
+    score.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.parquet")
+
     info = commands.add_parser("info", help="list datasets with their counts and dates")
     _add_db(info)
     info.add_argument("--json", action="store_true")
@@ -245,7 +259,40 @@ def cmd_fit_clv(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv}
+def cmd_score(args) -> int:
+    from .scores import ScoreSettings, customer_scores, store_scores, write_scores
+
+    if args.out.suffix.lower() not in (".csv", ".parquet"):
+        raise CustlibError(f"--out must end in .csv or .parquet, not {args.out.name!r}.")
+    settings = ScoreSettings(horizon=args.horizon, unit=args.unit, model=args.model, margin=args.margin,
+                             annual_discount_rate=args.discount_rate, churn_horizon_days=args.churn_horizon)
+    con = db.connect(args.db)
+    try:
+        dataset = db.get_dataset(con, args.dataset)
+        as_of = _as_of_or_last(con, dataset, args.as_of)
+        started = time.perf_counter()
+        result = customer_scores(con, dataset.dataset_id, as_of, settings)
+        store_scores(con, dataset.dataset_id, result)
+    finally:
+        con.close()
+    write_scores(result, args.out)
+    table = result.table
+    print(f"Scored {len(table):,} customers of {dataset.name!r} as of {as_of} in "
+          f"{time.perf_counter() - started:.1f} s; wrote {args.out} and stored the scores in the database.")
+    print(f"  Model: {result.value.model_label}; horizon {settings.horizon_units:g} {settings.unit}s "
+          f"({settings.horizon_months} months), margin {settings.margin:.0%}, discount {settings.annual_discount_rate:.0%}.")
+    interval = (f" (90% interval {result.equity_lower:,.2f} .. {result.equity_upper:,.2f})"
+                if result.equity_lower is not None else "")
+    print(f"  Customer equity: {result.equity:,.2f}{interval}; value at risk: "
+          f"{table['value_at_risk'].sum():,.2f}.")
+    if result.churn_report is not None:
+        print(f"  Churn: {result.churn_report.verdict}")
+    for note in result.notes:
+        print(f"  Note: {note}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv, "score": cmd_score}
 
 
 def main(argv: list[str] | None = None) -> int:
