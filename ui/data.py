@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from custlib import db
+from custlib import db, features, filters, findings, kpis, retention, segments, valuation
 from custlib import io as custio
-from custlib.errors import DatasetNotFound
+from custlib.errors import CustlibError, DatasetNotFound
+from custlib.filters import CustomerFilter
+from custlib.valuation import ValueSettings
 
 from . import state
 
@@ -139,3 +143,211 @@ def upload_path(uploaded) -> Path:
 def preview(path: str, file_id: str, table: str, has_header: bool | None, original_name: str):
     """First rows, guessed mapping (field -> header) and headers of an upload (custlib.io.preview_file)."""
     return custio.preview_file(path, table, has_header=has_header, rows=10, original_name=original_name)
+
+
+# --- analyses as of a date, for the customers a view selects ----------------------------------
+# Every function below is cached by (dataset_id, version) + as-of date + settings + filter: a second
+# visit to a page is instant. The purchase and spend models are fitted once per (dataset version,
+# as-of, value settings) on ALL customers (value_snapshot); filters then select rows of the result,
+# so a customer's CLV is the same in every view. Pages show a spinner around the first call.
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def customer_attributes(cache_key: tuple[int, int], as_of: date) -> pd.DataFrame:
+    """custlib.filters.customer_attributes: what the sidebar filters select on, one row per customer."""
+    return filters.customer_attributes(get_conn(), cache_key[0], as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def filter_options(cache_key: tuple[int, int], as_of: date) -> dict[str, list[str]]:
+    """The values each sidebar filter can take as of ``as_of``."""
+    return filters.filter_options(customer_attributes(cache_key, as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def selected_ids(cache_key: tuple[int, int], as_of: date, customer_filter: CustomerFilter) -> list[str] | None:
+    """Ids of the customers the filter selects (sorted), or None for "every customer"."""
+    ids = filters.matching_customers(customer_attributes(cache_key, as_of), customer_filter)
+    return None if ids is None else ids.tolist()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
+                    customer_filter: CustomerFilter) -> pd.DataFrame:
+    """Revenue, customers, retention per month/quarter/year up to ``as_of`` (mart_page_period_activity)."""
+    return db.query(get_conn(), "mart_page_period_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
+                    customer_ids=selected_ids(cache_key, as_of, customer_filter))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def model_choice(cache_key: tuple[int, int], as_of: date, unit: str) -> valuation.ModelChoice:
+    """Which purchase model predicts best on a holdout inside the history (three models fitted)."""
+    return valuation.choose_purchase_model(get_conn(), cache_key[0], as_of, unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def value_snapshot(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> valuation.ValueSnapshot:
+    """The one model fit shared by every page: valuation.value_customers on all customers.
+
+    With model "auto" the holdout comparison (model_choice, cached) picks the model first, so the
+    comparison runs once even though the Customer value page also draws it.
+    """
+    if settings.model == "auto":
+        chosen = model_choice(cache_key, as_of, settings.unit).selected
+        settings = replace(settings, model=chosen)
+    return valuation.value_customers(get_conn(), cache_key[0], as_of, settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def customer_table(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> pd.DataFrame:
+    """Everything the pages show per customer as of ``as_of``, for all customers, indexed by customer_id.
+
+    RFM scores and segment, lifecycle stage (with P(alive) from the model), value tier, the model's
+    columns (probability_alive, expected_purchases, expected_spend, clv), trailing-365-day revenue and
+    revenue at risk. A customer with only returns has no model row: CLV 0, P(alive) missing.
+    """
+    snapshot = value_or_none(cache_key, as_of, settings)
+    conn = get_conn()
+    if snapshot is None:  # no model: stages from recency alone, no CLV and no tiers
+        values = pd.DataFrame(columns=["probability_alive", "expected_purchases", "expected_spend", "clv"],
+                              dtype=float)
+    else:
+        values = snapshot.customers
+    frame = segments.customer_segments(conn, cache_key[0], as_of, p_alive=values["probability_alive"])
+    frame = frame.set_index("customer_id")
+    frame = frame.join(values[["probability_alive", "expected_purchases", "expected_spend", "clv"]])
+    if snapshot is None:
+        frame["tier"] = pd.Categorical([None] * len(frame), categories=segments.TIERS, ordered=True)
+    else:
+        frame["clv"] = frame["clv"].fillna(0.0)
+        frame["tier"] = segments.value_tiers(frame["clv"]).to_numpy()
+    trailing = db.query(conn, "mart_trailing_revenue", dataset_id=cache_key[0], as_of=as_of,
+                        days=kpis.AT_RISK_WINDOW_DAYS).set_index("customer_id")["trailing_revenue_amount"]
+    frame["trailing_revenue_amount"] = trailing.reindex(frame.index).fillna(0.0)
+    frame["revenue_at_risk_amount"] = findings.revenue_at_risk(
+        frame["probability_alive"].dropna(), frame["trailing_revenue_amount"]).reindex(frame.index).fillna(0.0)
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def customers_in_view(cache_key: tuple[int, int], as_of: date, settings: ValueSettings,
+                      customer_filter: CustomerFilter) -> pd.DataFrame:
+    """customer_table restricted to the customers the filter selects."""
+    frame = customer_table(cache_key, as_of, settings)
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    return frame if ids is None else frame[frame.index.isin(ids)]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def clusters(cache_key: tuple[int, int], as_of: date, n_clusters: int | None) -> tuple[pd.Series, pd.Series]:
+    """k-means clusters of all customers on log R, F, M: (cluster per customer id, words per cluster).
+
+    ``n_clusters`` None lets the silhouette score choose k among 2..6. k is chosen on a sample of
+    2,000 customers with 3 initialisations, which keeps the first visit to a few seconds.
+    """
+    rfm = segments.rfm_table(features.customer_features(get_conn(), cache_key[0], as_of))
+    k_values = tuple(range(2, 7)) if n_clusters is None else (int(n_clusters),)
+    model = segments.RFMClusterer(k_values=k_values, sample_size=2_000, n_init=3, random_state=0).fit(rfm)
+    return pd.Series(model.labels_, index=rfm["customer_id"].to_numpy(), name="cluster"), model.descriptions_
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cohorts(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter) -> pd.DataFrame:
+    """Cohort retention of the selected customers (mart_page_cohort_activity; columns of retention.COHORT_COLUMNS)."""
+    return db.query(get_conn(), "mart_page_cohort_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
+                    customer_ids=selected_ids(cache_key, as_of, customer_filter))
+
+
+def _groups(cache_key, as_of, customer_filter) -> pd.DataFrame | None:
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    return None if ids is None else pd.DataFrame({"customer_id": ids, "group": "selected"})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def nps_trend(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter) -> pd.DataFrame:
+    """NPS and satisfaction per ended period of the selected customers (retention.nps_over_time)."""
+    groups = _groups(cache_key, as_of, customer_filter)
+    table = retention.nps_over_time(get_conn(), cache_key[0], as_of, grain=grain, groups=groups)
+    if groups is not None:
+        table = table[table["group"] == "selected"].drop(columns="group").reset_index(drop=True)
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def nps_between(cache_key: tuple[int, int], start: date, end: date, as_of: date,
+                customer_filter: CustomerFilter) -> dict:
+    """NPS of the selected customers from their latest answer between ``start`` and ``end`` (retention.nps_summary)."""
+    groups = _groups(cache_key, as_of, customer_filter)
+    table = retention.nps_summary(get_conn(), cache_key[0], end, since=start, groups=groups)
+    if groups is not None:
+        table = table[table["group"] == "selected"]
+    return table.iloc[0].to_dict() if len(table) else {"nps": None, "nps_responses": 0}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def stages_at(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> pd.Series:
+    """Lifecycle stage of every customer as of a date (P(alive) from that date's model fit)."""
+    return customer_table(cache_key, as_of, settings)["stage"]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
+    """Name and email of these customers, indexed by customer_id, only the columns that hold any value."""
+    frame = db.query(get_conn(), "mart_page_customer_contacts", dataset_id=cache_key[0], customer_ids=list(ids))
+    frame = frame.set_index("customer_id")
+    return frame[[c for c in frame.columns if frame[c].notna().any()]]
+
+
+def headline_periods(activity: pd.DataFrame) -> tuple[dict | None, dict | None]:
+    """The period the headline numbers describe and the one they are compared with (rows as dicts).
+
+    The latest complete period and the one before it; when none is complete yet, the period to
+    date, with nothing to compare with. Rows of mart_page_period_activity.
+    """
+    if activity.empty:
+        return None, None
+    complete = activity.index[activity["is_complete"]]
+    if len(complete) == 0:
+        return activity.iloc[-1].to_dict(), None
+    position = activity.index.get_loc(complete[-1])
+    previous = activity.iloc[position - 1].to_dict() if position > 0 else None
+    return activity.iloc[position].to_dict(), previous
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def value_or_none(cache_key: tuple[int, int], as_of: date, settings: ValueSettings):
+    """value_snapshot, or None when the models cannot be fitted on these data (too few customers or repeats)."""
+    try:
+        return value_snapshot(cache_key, as_of, settings)
+    except CustlibError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def selected_count(cache_key: tuple[int, int], as_of: date, customer_filter: CustomerFilter) -> int:
+    """How many customers (with a purchase by ``as_of``) the filter selects."""
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    return len(customer_attributes(cache_key, as_of)) if ids is None else len(ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cohort_projection(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter,
+                      periods_ahead: int) -> pd.DataFrame:
+    """retention.project_cohorts of the selected customers' retention matrix (one sBG fit per cohort)."""
+    matrix = retention.retention_matrix(cohorts(cache_key, as_of, grain, customer_filter), "retention_share")
+    return retention.project_cohorts(matrix, periods_ahead)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def stage_moves(cache_key: tuple[int, int], start: date, as_of: date, settings: ValueSettings,
+                customer_filter: CustomerFilter) -> pd.DataFrame:
+    """Customers moving between lifecycle stages from ``start`` to ``as_of`` (segments.migration_matrix counts).
+
+    Each side's stages use only the data known on its date (the models are fitted for each date); only
+    the customers the filter selects (as of ``as_of``) are counted.
+    """
+    before = stages_at(cache_key, start, settings)
+    after = customers_in_view(cache_key, as_of, settings, customer_filter)["stage"]
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    if ids is not None:
+        before = before[before.index.isin(ids)]
+    return segments.migration_matrix(before, after, labels=segments.STAGES).counts

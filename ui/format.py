@@ -90,3 +90,11 @@ def month(value, language: str | None = None) -> str:
     if language == "zh":
         return f"{stamp.year}年{stamp.month}月"
     return stamp.strftime("%b %Y")
+
+
+def points(current, previous, scale: float = 1.0, decimals: int = 1) -> str | None:
+    """Difference in points, signed ("+2.5 pts"); ``scale`` 100 turns fractions into percentage points."""
+    if _missing(current) or _missing(previous):
+        return None
+    from .i18n import t  # here: format is imported by i18n's users, not the other way round
+    return t("points_delta", value=f"{(current - previous) * scale:+,.{decimals}f}")

@@ -53,14 +53,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview_no_transactions": ("The dataset “{dataset}” has no transactions yet. Import a transactions file "
                                  "on the Data page.",
                                  "数据集“{dataset}”还没有交易数据。请在“数据”页面导入交易文件。"),
-    "overview_as_of": ("Dataset “{dataset}”, as of {as_of} (the last order date; orders from {first}). {period}",
-                       "数据集“{dataset}”，截至 {as_of}（最后一笔订单日期；订单自 {first} 起）。{period}"),
-    "overview_period_vs": ("The cards show {month}, the latest complete month, compared with {previous}.",
-                           "指标卡显示最近一个完整月份 {month}，并与 {previous} 比较。"),
-    "overview_period_only": ("The cards show {month}; there is no earlier month to compare with.",
-                             "指标卡显示 {month}；没有更早的月份可供比较。"),
-    "overview_partial_only": ("No month is complete yet, so the cards show the month to date.",
-                              "还没有完整的月份，因此指标卡显示本月至今的数据。"),
     "metric_revenue": ("Revenue", "收入"),
     "metric_revenue_help": ("Net amount of the month: purchases minus returns and refunds.",
                             "当月净额：购买金额减去退货和退款。"),
@@ -287,6 +279,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "field_note": ("Note", "备注"),
 }
 
+
+
+def _merge(*parts: dict[str, tuple[str, str]]) -> None:
+    """Pages with many words keep them in their own module; they join this one table here."""
+    for part in parts:
+        clash = TEXT.keys() & part.keys()
+        if clash:
+            raise KeyError(f"translation keys defined twice: {sorted(clash)}")
+        TEXT.update(part)
+
+
 _INDEX = {"en": 0, "zh": 1}
 
 
@@ -313,3 +316,8 @@ def option_labels(prefix: str, options) -> Callable[[str], str]:
 def t_or(key: str, fallback: str, **values) -> str:
     """Like ``t``, for keys built from data (a problem kind from custlib): ``fallback`` when unknown."""
     return t(key, **values) if key in TEXT else fallback
+
+from .text_decisions import TEXT as _DECISIONS_TEXT  # noqa: E402 (the decision pages' words)
+_merge(_DECISIONS_TEXT)
+from .text_pages import TEXT as _PAGES_TEXT  # noqa: E402 (the analysis pages' words)
+_merge(_PAGES_TEXT)

@@ -7,11 +7,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from custlib.filters import CustomerFilter
+
 # Shared settings, chosen in the sidebar (ui/sidebar.py; its widgets have keys "sidebar_*").
 # The active dataset is not kept here: custlib.db's is_active flag is the one truth.
 LANGUAGE = "app_language"          # "en" | "zh"
 CURRENCY = "app_currency"          # a symbol from ui.format.CURRENCIES
 SIDEBAR_ERROR = "app_sidebar_error"  # why the last dataset switch failed, shown once
+AS_OF = "app_as_of"                # datetime.date chosen in the sidebar: the day every analysis is computed as of
+AS_OF_DATASET = "app_as_of_dataset"  # dataset_id AS_OF was chosen for (another dataset starts at its last date)
+FILTERS = "app_filters"            # custlib.filters.CustomerFilter: which customers the pages are about
+URL_READ = "app_url_read"          # the query string has been read into the settings (once per session)
+URL_DATASET = "app_url_dataset"    # a dataset named by a shared link that is not the active one
+# How value is measured (custlib.valuation.ValueSettings), chosen on the Customer value page, used by every page.
+HORIZON = "app_horizon_months"     # int, months
+MARGIN = "app_margin"              # float, gross margin as a fraction of spend
+DISCOUNT = "app_discount_rate"     # float, annual discount rate
+MODEL = "app_purchase_model"       # "bgnbd" | "mbgnbd" | "pareto_nbd" | "auto"
 
 # Data page: state that outlives one run (widget keys are written inline, prefixed "data_").
 DATA_UPLOAD_FILE = "data_upload_file"      # (file_id, temp path) of the last upload written to disk
@@ -24,6 +36,10 @@ DATA_FLASH = "data_flash"                  # one-off message after a dataset act
 DEFAULTS = {
     LANGUAGE: "en",
     CURRENCY: "¥",
+    HORIZON: 12,
+    MARGIN: 0.30,
+    DISCOUNT: 0.10,
+    MODEL: "bgnbd",
 }
 
 
@@ -31,6 +47,7 @@ def init() -> None:
     """Give every shared setting its default value once per session."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
+    st.session_state.setdefault(FILTERS, CustomerFilter())
 
 
 def pop(key: str, default=None):

@@ -1,6 +1,8 @@
 """AppTest fixtures: each test gets its own database file and empty Streamlit caches."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import streamlit as st
@@ -68,3 +70,27 @@ def start_app(studio_db):
         assert not at.exception
         return at
     return start
+
+
+DEMO_CUSTOMERS = 2_500  # the real generator, small enough for a few seconds per page test
+
+
+@pytest.fixture
+def demo(studio_db):
+    """The seeded demo company (custlib.demo, 2,500 customers, orders 2023-10-01 .. 2026-09-30) in the test database."""
+    from custlib import demo as demo_module
+    con = db.connect(studio_db)
+    try:
+        demo_module.load_demo(con, "demo", n_customers=DEMO_CUSTOMERS, seed=7)
+    finally:
+        con.close()
+    return studio_db
+
+
+@pytest.fixture
+def chart_specs():
+    """chart_specs(at): every plotly chart on the page by its title (AppTest has no typed plotly accessor)."""
+    def specs(at) -> dict[str, dict]:
+        charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+        return {spec["layout"].get("title", {}).get("text"): spec for spec in charts}
+    return specs

@@ -10,7 +10,9 @@ from ui.i18n import TEXT
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NOT_WORDS = {"chart_month_tickformat", "chart_month_hoverformat", "format_Parquet",  # formats and names
-             "report_detected_format"}
+             "report_detected_format",
+             "list_separator", "list_separator_major", "finding_stop", "scope_filter",  # punctuation
+             "val_model_bgnbd", "val_model_mbgnbd", "val_model_pareto_nbd"}  # model names
 
 
 def placeholders(text: str) -> set[str]:

@@ -110,10 +110,14 @@ def test_headline_numbers_are_the_latest_complete_month_against_the_one_before(s
         "Active customers": ("2", "+0.0%"),     # 2 vs 2
         "New customers": ("1", "-50.0%"),       # 1 vs 2
         "Returns": ("¥30", None),               # 30 vs 0: no relative change
+        "Retention": ("50.0%", None),           # c1 of Jan's c1, c2 bought again; January has no month before
+        "NPS": ("–", None),                     # no survey answers
+        "Customer equity": ("¥170", None),      # as of the as-of date: no change shown
+        "Revenue at risk": ("¥320", None),
     }
-    caption = at.caption[0].value
-    assert "as of 2024-03-10" in caption and "Feb 2024" in caption and "Jan 2024" in caption
-    assert "from 2024-01-05" in caption
+    assert at.caption[0].value == "Dataset “shop”, as of 2024-03-10. 4 customers."
+    period = at.caption[1].value
+    assert "Feb 2024 compared with Jan 2024" in period
     spec = chart_spec(at)
     assert spec["layout"]["title"]["text"] == "Monthly revenue and active customers"
     assert spec["layout"]["yaxis"]["title"]["text"] == "Revenue (¥)"
@@ -157,8 +161,9 @@ def test_chinese_changes_every_title(seed, start_app):
     at = start_app(language="zh")
     assert at.title[0].value == "概览"
     assert metrics(at)["收入"] == ("¥330", "+94.1%")
-    assert "2024年2月" in at.caption[0].value and "截至 2024-03-10" in at.caption[0].value
-    assert list(metrics(at)) == ["收入", "订单数", "活跃客户", "新客户", "退货"]
+    assert "截至 2024-03-10" in at.caption[0].value and "2024年2月" in at.caption[1].value
+    assert list(metrics(at)) == ["收入", "订单数", "活跃客户", "新客户", "退货", "留存率", "净推荐值", "客户资产",
+                                 "风险收入"]
     spec = chart_spec(at)
     assert spec["layout"]["title"]["text"] == "月度收入与活跃客户"
     assert spec["layout"]["yaxis"]["title"]["text"] == "收入（¥）"
@@ -170,7 +175,7 @@ def test_a_dataset_with_less_than_a_month_shows_the_month_to_date(seed, start_ap
                                   "amount": 40.0}])
     at = start_app()
     assert metrics(at)["Revenue"] == ("¥40", None)
-    assert "No month is complete yet" in at.warning[0].value
+    assert "No period is complete yet" in at.warning[0].value
 
 
 def test_a_dataset_without_transactions_points_to_the_data_page(seed, start_app):

@@ -5,6 +5,7 @@ Chinese screenshots need a CJK font (fonts-wqy-microhei; `make browser` installs
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -47,12 +48,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """URL of the studio serving an empty database in a temp folder."""
+@contextlib.contextmanager
+def _serve(db_path: Path, log_dir: Path):
+    """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "CUSTLIB_DB": str(tmp_path_factory.mktemp("db") / "e2e.duckdb")}
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
+    env = {**os.environ, "CUSTLIB_DB": str(db_path)}
+    log = (log_dir / "streamlit.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                             cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -72,6 +73,27 @@ def app_url(tmp_path_factory):
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """URL of the studio serving an empty database in a temp folder."""
+    with _serve(tmp_path_factory.mktemp("db") / "e2e.duckdb", tmp_path_factory.mktemp("log")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory):
+    """URL of a second studio serving the demo company (custlib.demo, 20,000 customers, seed 7)."""
+    from custlib import db, demo
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    try:
+        demo.load_demo(con, "demo", n_customers=20_000, seed=7)
+    finally:
+        con.close()
+    with _serve(path, tmp_path_factory.mktemp("demo_log")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

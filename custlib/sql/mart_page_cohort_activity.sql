@@ -1,0 +1,149 @@
+-- mart_cohort_activity for a chosen set of customers: one row per acquisition cohort and period number k,
+-- as known on $as_of, counting only the customers in $customer_ids (NULL = every customer, and then the
+-- result equals mart_cohort_activity's; tests/test_filters.py checks it). Used by the Retention page,
+-- whose numbers follow the sidebar filters (custlib/filters.py). Apart from the `selected` CTE and the
+-- customer predicate in `lines`, this is mart_cohort_activity.sql; change the two together.
+-- Grain: (cohort_start, period_number). Parameters: $dataset_id, $as_of (date), $grain ('week' | 'month' |
+-- 'quarter'), $customer_ids (VARCHAR[] or NULL).
+-- Columns: see COHORT_COLUMNS in custlib/retention.py.
+with params as (
+    select
+        cast($as_of as date) as as_of_date,
+        cast($grain as varchar) as grain,
+        case cast($grain as varchar)
+            when 'week' then interval 7 day
+            when 'month' then interval 1 month
+            when 'quarter' then interval 3 month
+        end as period_length
+),
+
+selected as (
+    select unnest(cast($customer_ids as varchar[])) as customer_id
+),
+
+lines as (
+    -- Order lines known on as_of. A line without a customer or an amount cannot be placed in a cohort.
+    select
+        t.customer_id,
+        t.amount,
+        cast(date_trunc(p.grain, t.order_date) as date) as period_start
+    from transactions as t
+    cross join params as p
+    where t.dataset_id = $dataset_id
+      and t.order_date <= p.as_of_date
+      and t.customer_id is not null
+      and t.amount is not null
+      and ($customer_ids is null or t.customer_id in (select customer_id from selected))
+),
+
+customer_periods as (
+    -- Grain change: order lines -> one row per customer and period.
+    select
+        customer_id,
+        period_start,
+        bool_or(amount >= 0) as is_purchase,  -- a return alone does not make a customer active
+        sum(amount) as net_amount
+    from lines
+    group by customer_id, period_start
+),
+
+cohorts as (
+    select
+        customer_id,
+        min(period_start) filter (where is_purchase) as cohort_start
+    from customer_periods
+    group by customer_id
+    having min(period_start) filter (where is_purchase) is not null  -- customers with only returns have no cohort
+),
+
+customer_cells as (
+    select
+        c.cohort_start,
+        cp.customer_id,
+        cp.is_purchase,
+        cp.net_amount,
+        case p.grain
+            when 'week' then datediff('day', c.cohort_start, cp.period_start) // 7
+            else datediff(p.grain, c.cohort_start, cp.period_start)
+        end as period_number
+    from cohorts as c
+    inner join customer_periods as cp using (customer_id)
+    cross join params as p
+    where cp.period_start >= c.cohort_start  -- a return booked before the first purchase's period belongs to no cell
+),
+
+cells as (
+    select
+        cohort_start,
+        period_number,
+        count(*) filter (where is_purchase) as active_customers,
+        sum(net_amount) as revenue_amount
+    from customer_cells
+    group by cohort_start, period_number
+),
+
+cohort_sizes as (
+    select
+        c.cohort_start,
+        count(*) as cohort_customers
+    from cohorts as c
+    cross join params as p
+    where cast(c.cohort_start + p.period_length as date) - 1 <= p.as_of_date  -- acquisition period has ended
+    group by c.cohort_start
+),
+
+horizon as (
+    -- The oldest cohort's last ended period number: the width of the matrix.
+    select
+        max(case p.grain
+                when 'week' then datediff('day', s.cohort_start, p.as_of_date + 1) // 7
+                else datediff(p.grain, s.cohort_start, p.as_of_date + 1)
+            end) - 1 as max_period_number
+    from cohort_sizes as s
+    cross join params as p
+),
+
+period_numbers as (
+    select unnest(range(0, max_period_number + 1)) as period_number
+    from horizon
+    where max_period_number is not null
+),
+
+grid as (
+    -- Every cohort x every period number up to the horizon, so that cells a young cohort has not
+    -- reached appear as explicit NULLs.
+    select
+        s.cohort_start,
+        s.cohort_customers,
+        k.period_number,
+        cast(s.cohort_start + p.period_length * k.period_number as date) as period_start,
+        cast(s.cohort_start + p.period_length * (k.period_number + 1) as date) - 1 as period_end,
+        p.as_of_date
+    from cohort_sizes as s
+    cross join period_numbers as k
+    cross join params as p
+),
+
+final as (
+    select
+        g.cohort_start,
+        g.period_number,
+        g.period_start,
+        g.period_end,
+        g.period_end <= g.as_of_date as is_observed,
+        g.cohort_customers,
+        case when g.period_end <= g.as_of_date then coalesce(c.active_customers, 0) end as active_customers,
+        case when g.period_end <= g.as_of_date
+             then coalesce(c.active_customers, 0) / g.cohort_customers end as retention_share,
+        case when g.period_end <= g.as_of_date then coalesce(c.revenue_amount, 0) end as revenue_amount,
+        c0.revenue_amount as cohort_revenue_amount,
+        case when g.period_end <= g.as_of_date and c0.revenue_amount > 0
+             then coalesce(c.revenue_amount, 0) / c0.revenue_amount end as revenue_retention
+    from grid as g
+    left join cells as c
+        on c.cohort_start = g.cohort_start and c.period_number = g.period_number
+    left join cells as c0
+        on c0.cohort_start = g.cohort_start and c0.period_number = 0
+)
+
+select * from final order by cohort_start, period_number
