@@ -24,8 +24,6 @@ on or before the as-of date are listed (a customer with only returns has no coho
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -40,10 +38,6 @@ FILTER_FIELDS: tuple[str, ...] = ("region", "channel", "industry", "company_size
 #: Column contract of ``mart_page_customer_attributes.sql`` (one row per customer).
 ATTRIBUTE_COLUMNS: tuple[str, ...] = ("customer_id", "region", "industry", "company_size", "account_manager",
                                       "channels", "first_purchase_date", "cohort")
-
-#: A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection).
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-
 
 @dataclass(frozen=True)
 class CustomerFilter:
@@ -115,30 +109,3 @@ def matching_customers(attributes: pd.DataFrame, customer_filter: CustomerFilter
 
 
 # --- export -----------------------------------------------------------------------------------------
-
-def neutralise_cell(value):
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading single quote.
-
-    Cells starting with = + - @ (or a tab or carriage return) are prefixed with ``'``, as OWASP's
-    "CSV Injection" advice says; other values, and every non-text value, are returned unchanged.
-    So a customer named "=HYPERLINK(...)" stays text when the campaign list is opened in Excel.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def campaign_csv(frame: pd.DataFrame) -> bytes:
-    """``frame`` as CSV bytes for a campaign tool or spreadsheet: UTF-8 with a BOM, text cells neutralised.
-
-    The byte-order mark makes Excel read Chinese names correctly; numbers are written as they are
-    (a negative amount is a number, not a formula, so it is not quoted).
-    """
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise_cell)
-    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
-    buffer = io.StringIO()
-    safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

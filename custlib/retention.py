@@ -65,7 +65,8 @@ MATRIX_VALUES = ("retention_share", "revenue_retention", "active_customers", "re
 
 # --- cohorts ------------------------------------------------------------------------------------
 
-def cohort_retention(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFrame:
+def cohort_retention(con, dataset_id: int, as_of, grain: str = "month",
+                     customer_ids: list[str] | None = None) -> pd.DataFrame:
     """Customer and revenue retention of each acquisition cohort, one row per cohort and period k.
 
     A cohort is the customers whose first purchase fell in one period; period ``k`` is the k-th
@@ -93,9 +94,10 @@ def cohort_retention(con, dataset_id: int, as_of, grain: str = "month") -> pd.Da
       than in its first period; negative only if returns outweigh purchases in period k.
 
     A return booked in a period before the customer's first purchase period belongs to no cell.
+    ``customer_ids`` limits every count to those customers (None: everyone).
     """
     frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
-                     grain=_check_grain(grain))
+                     grain=_check_grain(grain), customer_ids=None if customer_ids is None else list(customer_ids))
     return _checked(frame, COHORT_COLUMNS, "mart_cohort_activity")
 
 

@@ -218,8 +218,8 @@ def write_scores(result: ScoreResult, path) -> None:
     if suffix == ".parquet":
         result.table.to_parquet(path, index=False)
     elif suffix == ".csv":
-        from .simulate import csv_bytes
+        from .export import csv_bytes
 
-        path.write_bytes(csv_bytes(result.table, index=False))
+        path.write_bytes(csv_bytes(result.table))
     else:
         raise CustlibError(f"--out must end in .csv or .parquet, not {suffix or 'nothing'}.")

@@ -59,7 +59,6 @@ Scenarios are stored in DuckDB (table ``sim_scenarios``), listed, compared and e
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -76,7 +75,7 @@ __all__ = [
     "Assumptions", "PromotionEstimates", "ResponseCurves", "Scenario", "BestSplit",
     "estimate_promotion_effects", "default_assumptions", "response_curves", "simulate", "frontier",
     "best_split", "allocate", "simulate_uncertainty", "ensure_schema", "save_scenario", "list_scenarios",
-    "load_scenario", "delete_scenario", "compare_scenarios", "csv_bytes", "RESULT_COLUMNS",
+    "load_scenario", "delete_scenario", "compare_scenarios", "RESULT_COLUMNS",
 ]
 
 ESTIMATED = "estimated from data"
@@ -1094,33 +1093,6 @@ def compare_scenarios(con, dataset_id: int, scenario_ids) -> pd.DataFrame:
     return frame
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_bytes(frame: pd.DataFrame, index: bool = True) -> bytes:
-    """``frame`` as UTF-8 CSV (with a byte-order mark, so spreadsheet programs read Chinese text right).
-
-    Text cells (and index labels) starting with = + - @ (or a tab or carriage return) get a leading
-    single quote, so a spreadsheet shows them as text instead of running them as formulas (CSV
-    injection). Numbers are written as numbers: a negative amount stays a number.
-    """
-    def neutral(value):
-        if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-            return "'" + value
-        return value
-
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutral)
-    safe.columns = [neutral(str(c)) for c in safe.columns]
-    if index:
-        safe.index = safe.index.map(lambda v: neutral(v) if isinstance(v, str) else v)
-        if isinstance(safe.index.name, str):
-            safe.index.name = neutral(safe.index.name)
-    buffer = io.StringIO()
-    safe.to_csv(buffer, index=index)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _checked(frame: pd.DataFrame, contract: tuple[str, ...], name: str) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from custlib import churn
-from custlib import simulate as sim
+from custlib import export as csv_export
 from custlib.errors import CustlibError
 from custlib.segments import TIERS
 from ui import data, decisions, labels, view
@@ -128,6 +128,6 @@ event = st.dataframe(table, hide_index=True, key="risk_table", on_select="rerun"
 selected = list(event.selection.rows) if event is not None else []
 export = table.iloc[selected] if selected else table
 st.download_button(t("risk_export_selected", rows=len(selected)) if selected else t("risk_export_all", rows=len(table)),
-                   sim.csv_bytes(export, index=False), file_name="at_risk_customers.csv", mime="text/csv",
+                   csv_export.csv_bytes(export), file_name="at_risk_customers.csv", mime="text/csv",
                    key="risk_export", icon=":material/download:", disabled=export.empty)
 st.caption(t("risk_list_caption"))

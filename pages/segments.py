@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from custlib import filters, segments
+from custlib import export as csv_export
+from custlib import segments
 from ui import data, labels, view
 from ui import format as fmt
 from ui import segment_charts as charts
@@ -129,6 +130,6 @@ st.dataframe(table.head(SHOWN_MEMBERS).rename(columns=headers), hide_index=True,
                             headers["clv"]: st.column_config.NumberColumn(format="%.0f"),
                             headers["monetary"]: st.column_config.NumberColumn(format="%.0f")})
 export = table.rename(columns=headers)
-st.download_button(t("seg_download"), lambda: filters.campaign_csv(export),  # built only when clicked
+st.download_button(t("seg_download"), lambda: csv_export.csv_bytes(export),  # built only when clicked
                    file_name=f"{current.dataset.name}_{chosen}_{current.as_of.isoformat()}.csv", mime="text/csv",
                    key="segments_download", icon=":material/download:", help=t("seg_download_help"))

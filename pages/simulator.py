@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from custlib import export
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from ui import data, decisions, labels, view
@@ -166,7 +167,7 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
     if chosen:
         compared = decisions.compare_scenarios(dataset, chosen)
         st.dataframe(comparison_table(compared), key="sim_compare_table")
-        st.download_button(t("sim_export_compare"), sim.csv_bytes(compared), file_name="scenarios_compared.csv",
+        st.download_button(t("sim_export_compare"), export.csv_bytes(compared, index=True), file_name="scenarios_compared.csv",
                            mime="text/csv", key="sim_export_compare", icon=":material/download:")
 
 
@@ -270,5 +271,5 @@ st.dataframe(allocation_shown, hide_index=True, key="sim_allocation_table", colu
     t("sim_col_marginal"): st.column_config.NumberColumn(format="%.3f", help=t("sim_col_marginal_help"))})
 
 saved_section(dataset, scenario, assumptions, result, as_of)
-st.download_button(t("sim_export"), sim.csv_bytes(result_frame(scenario, assumptions, result, bands)),
+st.download_button(t("sim_export"), export.csv_bytes(index=True, frame=result_frame(scenario, assumptions, result, bands)),
                    file_name="scenario.csv", mime="text/csv", key="sim_export", icon=":material/download:")

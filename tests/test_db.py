@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from custlib import db
-from custlib.errors import CustlibError, DatabaseBusy, DatasetNotFound
+from custlib.errors import CustlibError, DatasetNotFound
 
 
 def _tx(n=3):

@@ -1,10 +1,9 @@
 """Import round trips: every supported format, encoding, header language, date and amount style."""
 import hashlib
-import io
 import json
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd

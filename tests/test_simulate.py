@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from custlib import clv, db, demo, segments, simulate as sim, valuation
+from custlib import clv, db, demo, export, segments, simulate as sim, valuation
 
 BG = {"r": 1.3, "alpha": 7.5, "a": 1.4, "b": 9.6}
 MONTH_WEEKS = clv.DAYS_PER_MONTH / 7.0
@@ -296,9 +296,9 @@ def test_scenarios_are_saved_listed_compared_and_exported(con, small):
     side = sim.compare_scenarios(con, 1, [first, second])
     assert side.shape[1] == 2 and side.loc["budget_amount"].tolist() == [1000.0, 2000.0]
     assert side.columns[0] == f'{first}: =HYPERLINK("http://x")'  # starts with a digit: harmless
-    text = sim.csv_bytes(listed, index=False).decode("utf-8-sig")
+    text = export.csv_bytes(listed).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
-    negative = sim.csv_bytes(pd.DataFrame({"note": ["-1+2", "@cmd", "+x", "ok"], "amount": [-5.0, 1, 2, 3]}),
+    negative = export.csv_bytes(pd.DataFrame({"note": ["-1+2", "@cmd", "+x", "ok"], "amount": [-5.0, 1, 2, 3]}),
                              index=False).decode("utf-8-sig")
     assert negative.splitlines() == ["note,amount", "'-1+2,-5.0", "'@cmd,1.0", "'+x,2.0", "ok,3.0"]
     sim.delete_scenario(con, 1, first)

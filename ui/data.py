@@ -252,9 +252,9 @@ def clusters(cache_key: tuple[int, int], as_of: date, n_clusters: int | None) ->
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cohorts(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter) -> pd.DataFrame:
-    """Cohort retention of the selected customers (mart_page_cohort_activity; columns of retention.COHORT_COLUMNS)."""
-    return db.query(get_conn(), "mart_page_cohort_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
-                    customer_ids=selected_ids(cache_key, as_of, customer_filter))
+    """Cohort retention of the selected customers (columns of retention.COHORT_COLUMNS)."""
+    return retention.cohort_retention(get_conn(), cache_key[0], as_of, grain,
+                                      customer_ids=selected_ids(cache_key, as_of, customer_filter))
 
 
 def _groups(cache_key, as_of, customer_filter) -> pd.DataFrame | None:

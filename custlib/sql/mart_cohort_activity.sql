@@ -1,6 +1,7 @@
 -- One row per acquisition cohort and period number k (0, 1, 2, ...), as known on $as_of.
 -- Grain: (cohort_start, period_number). Page-ready input of the cohort retention matrices.
--- Parameters: $dataset_id, $as_of (date), $grain ('week' | 'month' | 'quarter'; weeks start on Monday).
+-- Parameters: $dataset_id, $as_of (date), $grain ('week' | 'month' | 'quarter'; weeks start on Monday),
+-- $customer_ids (VARCHAR[] of the customers to count, or NULL for every customer: the pages' filters).
 --
 -- A purchase is an order line with amount >= 0; a line with amount < 0 is a return or refund.
 -- A customer's cohort is the period of their first purchase. A period counts only once it has
@@ -18,6 +19,10 @@ with params as (
         end as period_length
 ),
 
+selected as (
+    select unnest(cast($customer_ids as varchar[])) as customer_id
+),
+
 lines as (
     -- Order lines known on as_of. A line without a customer or an amount cannot be placed in a cohort.
     select
@@ -30,6 +35,7 @@ lines as (
       and t.order_date <= p.as_of_date
       and t.customer_id is not null
       and t.amount is not null
+      and ($customer_ids is null or t.customer_id in (select customer_id from selected))
 ),
 
 customer_periods as (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from custlib import db, demo
-from custlib import simulate as sim
+from custlib import export
 
 PAGE = "pages/at_risk.py"
 
@@ -68,8 +68,8 @@ def test_export_is_the_filtered_list_and_formula_safe(demo_db, start_app):
     at.multiselect(key="risk_tiers").set_value(["core"]).run()
     rows = table(at, "Value at risk (¥)")
     assert at.get("download_button")[0].proto.label == f"Download the {len(rows)} rows listed (CSV)"
-    # The page exports sim.csv_bytes(list): a text cell that looks like a formula is neutralised there.
-    csv = sim.csv_bytes(rows.assign(Customer="=HYPERLINK(1)").head(1), index=False).decode("utf-8-sig")
+    # The page exports export.csv_bytes(list): a text cell that looks like a formula is neutralised there.
+    csv = export.csv_bytes(rows.assign(Customer="=HYPERLINK(1)").head(1)).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv
 
 

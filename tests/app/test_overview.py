@@ -6,7 +6,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 
 from custlib import db
 from ui.data import MONTHLY_OVERVIEW_COLUMNS

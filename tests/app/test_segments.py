@@ -1,7 +1,7 @@
 """Segments page on the real demo data: groupings, profiles, members and the campaign export."""
 from __future__ import annotations
 
-from custlib import filters
+from custlib import export
 
 
 PAGE = "pages/segments.py"
@@ -53,7 +53,7 @@ def test_members_of_a_group_and_their_export(demo, start_app):
     count = profiles(at).set_index("Group").loc["Lost", "Customers"]
     assert len(table) == count
     assert at.get("download_button")[0].proto.label == "Download members (CSV)"
-    csv = filters.campaign_csv(table).decode("utf-8-sig")
+    csv = export.csv_bytes(table).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Customer id,Name,Email")
 
 
