@@ -88,6 +88,12 @@ def demo(studio_db):
 
 
 @pytest.fixture
+def demo_db(demo):
+    """The demo company's database (the page tests' name for ``demo``)."""
+    return demo
+
+
+@pytest.fixture
 def chart_specs():
     """chart_specs(at): every plotly chart on the page by its title (AppTest has no typed plotly accessor)."""
     def specs(at) -> dict[str, dict]:

@@ -2,27 +2,14 @@
 sorted by value at risk with reasons and actions, filters that change the list, CSV export, Chinese."""
 from __future__ import annotations
 
-import pytest
 
-from custlib import db, demo
 from custlib import export
+
+from tests.app.helpers import table
 
 PAGE = "pages/at_risk.py"
 
 
-@pytest.fixture
-def demo_db(studio_db):
-    con = db.connect(studio_db)
-    try:
-        demo.load_demo(con, "demo", n_customers=2_500, seed=7)
-    finally:
-        con.close()
-    return studio_db
-
-
-def table(at, column: str):
-    """The first table with ``column`` (AppTest finds dataframes by position, not by key)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
 
 
 def test_model_quality_against_the_baseline_in_plain_words(demo_db, start_app):

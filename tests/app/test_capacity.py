@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
-from custlib import capacity, db, demo
+from custlib import capacity, db
+
+from tests.app.helpers import metrics, table
 
 PAGE = "pages/capacity.py"
 
 
-@pytest.fixture
-def demo_db(studio_db):
-    con = db.connect(studio_db)
-    try:
-        demo.load_demo(con, "demo", n_customers=2_500, seed=7)
-    finally:
-        con.close()
-    return studio_db
 
-
-def table(at, column: str):
-    """The first table with ``column`` (AppTest finds dataframes by position, not by key)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_saving_a_quota_changes_the_over_under_view(demo_db, start_app, open_db):

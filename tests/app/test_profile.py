@@ -8,6 +8,8 @@ import pytest
 
 from custlib import db, demo
 
+from tests.app.helpers import metrics
+
 PAGE = "pages/customer_profile.py"
 
 
@@ -20,9 +22,6 @@ def demo_db(studio_db):
         con.close()
     return data
 
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_opens_on_the_most_valuable_customer(demo_db, start_app):

@@ -6,29 +6,15 @@ import json
 
 import pytest
 
-from custlib import db, demo
+from custlib import db
 from custlib import simulate as sim
+
+from tests.app.helpers import metrics, table
 
 PAGE = "pages/simulator.py"
 
 
-@pytest.fixture
-def demo_db(studio_db):
-    con = db.connect(studio_db)
-    try:
-        demo.load_demo(con, "demo", n_customers=2_500, seed=7)
-    finally:
-        con.close()
-    return studio_db
 
-
-def table(at, column: str):
-    """The first table with ``column`` (AppTest finds dataframes by position, not by key)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_the_split_slider_changes_the_projected_numbers(demo_db, start_app):

@@ -3,18 +3,12 @@ Simulator, Capacity, At-risk customers and Customer profile render with their ch
 they show, the at-risk CSV downloads, and both languages are screenshotted to test-output/screenshots/."""
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from custlib import db, demo
 
 pytestmark = pytest.mark.e2e
 APP_DIR = Path(__file__).resolve().parents[2]
@@ -25,39 +19,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    """URL of a studio serving a database with the demo company (its own server: other tests start empty)."""
-    path = tmp_path_factory.mktemp("demo-db") / "demo.duckdb"
-    con = db.connect(path)
-    try:
-        demo.load_demo(con, "demo", n_customers=2_500, seed=7)
-    finally:
-        con.close()
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("demo-log") / "streamlit.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=APP_DIR, env={**os.environ, "CUSTLIB_DB": str(path)}, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"streamlit did not start on port {port}; see {log.name}")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def wait_for_charts(page: Page, count: int) -> None:
