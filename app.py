@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import sidebar, state, urlstate
+from ui import entry, sidebar, state, urlstate
 from ui.i18n import t
 
 # One line per page: (audience section, script, title key, icon). Sections appear in this order;
@@ -31,6 +31,7 @@ sections: dict[str, list[st.Page]] = {}
 for number, (section, script, title, icon) in enumerate(PAGES):
     sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon, default=number == 0))
 page = st.navigation(sections)
+entry.open_pending()
 
 sidebar.draw()
 page.run()

@@ -9,6 +9,9 @@ from ui import data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import t
+from ui.entry import through_app
+
+through_app(__file__)
 
 MAX_MATCHES = 200
 

@@ -10,6 +10,9 @@ from ui import format as fmt
 from ui import value_charts as charts
 from ui.i18n import option_labels, t
 from ui.urlstate import HORIZONS, MODELS
+from ui.entry import through_app
+
+through_app(__file__)
 
 SETTINGS = {  # widget key -> setting key
     "value_horizon": state.HORIZON, "value_margin": state.MARGIN, "value_discount": state.DISCOUNT,

@@ -10,6 +10,9 @@ from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from ui import data, report, state, templates
 from ui.i18n import option_labels, t, t_or
+from ui.entry import through_app
+
+through_app(__file__)
 
 TABLES = list(db.TABLE_COLUMNS)
 NOT_IN_FILE = ""  # the mapping choice for a field the file does not have

@@ -12,6 +12,9 @@ from custlib.errors import CustlibError
 from ui import charts, data, labels, view
 from ui import format as fmt
 from ui.i18n import option_labels, t
+from ui.entry import through_app
+
+through_app(__file__)
 
 GRAINS = ["month", "quarter", "year"]
 

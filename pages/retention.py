@@ -10,6 +10,9 @@ from custlib import retention, segments
 from ui import charts, data, labels, view
 from ui import retention_charts as rcharts
 from ui.i18n import option_labels, t
+from ui.entry import through_app
+
+through_app(__file__)
 
 GRAINS = ["month", "quarter"]
 PERIODS_AHEAD = {"month": 12, "quarter": 4}

@@ -10,6 +10,9 @@ from ui import data, labels, view
 from ui import format as fmt
 from ui import segment_charts as charts
 from ui.i18n import option_labels, t
+from ui.entry import through_app
+
+through_app(__file__)
 
 GROUPINGS = ["segment", "tier", "stage", "cluster"]
 CLUSTER_CHOICES = ["auto", 3, 4, 5, 6]

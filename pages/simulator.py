@@ -13,6 +13,9 @@ from ui import data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import option_labels, t
+from ui.entry import through_app
+
+through_app(__file__)
 
 BY_OPTIONS = ("segment", "tier")
 BASIS_KEY = "sim_assumption_basis"  # (cache_key, as_of) the assumption inputs were filled for
@@ -262,13 +265,14 @@ allocation_shown = pd.DataFrame({
     t("sim_col_quarter_revenue", currency=symbol): allocation["quarter_incremental_revenue"],
     t("sim_col_value", currency=symbol, months=horizon): allocation["incremental_value"],
     t("sim_col_npv", currency=symbol): allocation["npv"],
-    t("sim_col_marginal"): allocation["marginal_return"]})
+    # A group that got nothing has no "last unit" return: a dash, not a blank that reads as zero.
+    t("sim_col_marginal"): allocation["marginal_return"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}")})
 st.dataframe(allocation_shown, hide_index=True, key="sim_allocation_table", column_config={
     **{t(name, currency=symbol, months=horizon): money for name in ("sim_col_promo", "sim_col_loyalty", "sim_col_total",
                                                                    "sim_col_quarter_revenue", "sim_col_value",
                                                                    "sim_col_npv")},
     t("sim_col_budget_share"): st.column_config.NumberColumn(format="percent"),
-    t("sim_col_marginal"): st.column_config.NumberColumn(format="%.3f", help=t("sim_col_marginal_help"))})
+    t("sim_col_marginal"): st.column_config.TextColumn(help=t("sim_col_marginal_help"))})
 
 saved_section(dataset, scenario, assumptions, result, as_of)
 st.download_button(t("sim_export"), export.csv_bytes(index=True, frame=result_frame(scenario, assumptions, result, bands)),

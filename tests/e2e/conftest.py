@@ -96,6 +96,20 @@ def demo_url(tmp_path_factory):
         yield url
 
 
+@pytest.fixture
+def fresh_url(tmp_path):
+    """URL of a studio that has just started and has served nobody yet (a small demo company)."""
+    from custlib import db, demo
+    path = tmp_path / "fresh.duckdb"
+    con = db.connect(path)
+    try:
+        demo.load_demo(con, "demo", n_customers=1_000, seed=3)
+    finally:
+        con.close()
+    with _serve(path, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

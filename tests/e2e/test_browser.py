@@ -103,3 +103,14 @@ def test_a_rejected_file_shows_where_and_why(page: Page, app_url, screenshots, t
     expect(error).to_contain_text("the database is unchanged")
     expect(page.get_by_text("Problems found")).to_be_visible()
     page.screenshot(path=screenshots / "data_rejected_en.png")
+
+
+def test_a_shared_link_opens_its_page_inside_the_app_on_a_fresh_server(page: Page, fresh_url):
+    # Streamlit would serve pages/segments.py on its own until app.py has run once (no sidebar, no
+    # settings); ui.entry routes the first request through app.py with the link's query string.
+    page.goto(fresh_url + "/segments?lang=zh")
+    expect(page.locator("h1").first).to_have_text("客户分群", timeout=30_000)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav).to_contain_text("概览")
+    expect(nav).not_to_contain_text("app")
+    expect(page).to_have_url(re.compile(r"/segments\?.*lang=zh"))
