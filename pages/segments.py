@@ -66,8 +66,8 @@ def show_profiles(table: pd.DataFrame, symbol: str) -> None:
               t("seg_col_p_alive"): st.column_config.NumberColumn(format="%.0f%%"),
               t("seg_col_recency"): st.column_config.NumberColumn(format="%.0f"),
               t("seg_col_frequency"): st.column_config.NumberColumn(format="%.1f"),
-              t("seg_col_spend", currency=symbol): st.column_config.NumberColumn(format="localized"),
-              t("seg_col_clv", currency=symbol): st.column_config.NumberColumn(format="localized")}
+              t("seg_col_spend", currency=symbol): st.column_config.NumberColumn(format="%,.0f"),
+              t("seg_col_clv", currency=symbol): st.column_config.NumberColumn(format="%,.0f")}
     st.dataframe(shown, hide_index=True, column_config=config, key="segments_profiles")
     st.caption(t("seg_profiles_note"))
 
