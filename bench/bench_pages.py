@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["pages/overview.py", "pages/segments.py", "pages/retention.py", "pages/customer_value.py"]
+PAGES = ["pages/overview.py", "pages/segments.py", "pages/retention.py", "pages/customer_value.py",
+         "pages/simulator.py", "pages/capacity.py", "pages/at_risk.py", "pages/customer_profile.py", "pages/data.py"]
 COLD_TARGET, WARM_TARGET = 10.0, 1.0
 
 

@@ -498,6 +498,9 @@ class RawReader:
     sample_sql: str          # the same rows, for sampling formats (no side effects)
     header_offset: int
     csv_rejects: bool = False  # DuckDB's CSV reader records malformed lines in import_reject_errors
+    # ``sql`` has no source_row: rows are numbered afterwards from the staging table's row ids, which follow
+    # the file's order, so the parallel CSV reader is not held back by a numbering step.
+    numbered_later: bool = False
 
 
 def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
@@ -542,31 +545,39 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
     reader = (f"read_csv($path, columns = {columns}, delim = $delim, quote = '\"', escape = '\"', header = false, "
               f"skip = $skip, auto_detect = false, ignore_errors = true, max_line_size = 10000000 @REJECTS@)")
     select = ", ".join(f"nullif(trim({c}), '') as {c}" for c in names)
-    # WITH ORDINALITY numbers the rows the reader emits, in file order, at less cost than a window.
-    template = f"select ordinality + $skip as source_row, {select} from {reader} with ordinality"
     params["delim"] = source.delimiter
-    sql = template.replace("@REJECTS@", ", store_rejects = true, rejects_table = 'import_reject_errors', "
-                                        "rejects_scan = 'import_reject_scans'")
-    return RawReader(sql, params, template.replace("@REJECTS@", ""), offset, csv_rejects=True)
+    sql = (f"select {select} from {reader}").replace(
+        "@REJECTS@", ", store_rejects = true, rejects_table = 'import_reject_errors', "
+                     "rejects_scan = 'import_reject_scans'")
+    # Samples and previews read only the first rows: WITH ORDINALITY numbers them in file order.
+    sample = f"select ordinality + $skip as source_row, {select} from {reader} with ordinality".replace("@REJECTS@", "")
+    return RawReader(sql, params, sample, offset, csv_rejects=True, numbered_later=True)
 
 
-def _collect_csv_rejects(cur, reader: RawReader) -> None:
-    """Move DuckDB's CSV rejects into import_rejects and give the rows after each its true row number."""
-    if not reader.csv_rejects:
+def _number_rows(cur, reader: RawReader) -> None:
+    """Expose the staged rows as ``import_staged`` with their row numbers in the file.
+
+    Text files: DuckDB's malformed lines go to ``import_rejects``, and the rows, staged in file order,
+    are numbered from their row ids; each skipped line shifts the rows after it by one, so the gaps are
+    added back. The row numbers are integers computed here, not text from the file.
+    """
+    if reader.csv_rejects:
+        cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
+                    "from import_reject_errors")
+    if not reader.numbered_later:
+        cur.execute("create temp view import_staged as select * from import_staged_rows")
         return
-    cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
-                "from import_reject_errors")
-    if not cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
-        return
-    # The reader numbers only the rows it kept; each skipped line shifts the rows after it up by one.
-    cur.execute("""
-        create temp table import_row_gaps as
-        select line - $offset - row_number() over (order by line) as good_before
-        from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
-    cur.execute("""
-        update import_staged set source_row = source_row
-          + (select count(*) from import_row_gaps g where g.good_before < import_staged.source_row - $offset)""",
-                {"offset": reader.header_offset})
+    base = cur.execute("select coalesce(min(rowid), 0) from import_staged_rows").fetchall()[0][0]
+    record = f"(staged.rowid - {int(base)} + 1)"  # qualified: the gap subquery has a rowid of its own
+    gaps = ""
+    if cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
+        cur.execute("""
+            create temp table import_row_gaps as
+            select line - $offset - row_number() over (order by line) as good_before
+            from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
+        gaps = f" + (select count(*) from import_row_gaps g where g.good_before < {record})"
+    cur.execute(f"create temp view import_staged as select {record} + {int(reader.header_offset)}{gaps} "
+                f"as source_row, staged.* from import_staged_rows as staged")
 
 
 @dataclass(frozen=True)
@@ -763,14 +774,15 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     raw_columns = sorted({raw for *_, raw, _ in checks})
     # Raw text is kept only for flagged rows: it is what the report quotes.
     kept_raw = [f"case when is_bad then {raw} end as {raw}" for raw in raw_columns]
+    row = "" if reader.numbered_later else "source_row, "
     cur.execute(
-        f"create temp table import_staged as with raw as ({reader.sql}), "
-        f"parsed as (select source_row, {', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
+        f"create temp table import_staged_rows as with raw as ({reader.sql}), "
+        f"parsed as (select {row}{', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
         f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed), "
-        f"final as (select source_row, {', '.join(fields)}, "
+        f"final as (select {row}{', '.join(fields)}, "
         f"{', '.join([f'bad_{i}' for i in range(len(checks))] + ['is_bad'] + kept_raw)} from flagged) "
         f"select * from final", reader.params)
-    _collect_csv_rejects(cur, reader)
+    _number_rows(cur, reader)
 
     structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
                              "any_value(error_message order by error_message) from import_rejects "

@@ -11,7 +11,7 @@ from custlib.segments import TIERS
 from ui import data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import language, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -79,8 +79,8 @@ def filters(scores: pd.DataFrame) -> pd.DataFrame:
 def display(rows: pd.DataFrame) -> pd.DataFrame:
     """The list as people read it (and export it): translated headers and labels, reasons in words."""
     symbol = fmt.currency()
-    reasons = rows[["reason_1", "reason_2", "reason_3"]].apply(
-        lambda r: t("list_separator").join(decisions.reason_text(x) for x in r if isinstance(x, str) and x), axis=1)
+    reasons = decisions.reasons_in_words(current.key, current.as_of, current.settings, language())
+    reasons = pd.Series(reasons.reindex(rows["customer_id"]).to_numpy(), index=rows.index)
     return pd.DataFrame({
         t("risk_col_customer"): rows["customer_id"], t("risk_col_tier"): rows["tier"].map(labels.tier),
         t("risk_col_stage"): rows["stage"].map(labels.stage),
@@ -131,6 +131,6 @@ event = st.dataframe(table, hide_index=True, key="risk_table", on_select="rerun"
 selected = list(event.selection.rows) if event is not None else []
 export = table.iloc[selected] if selected else table
 st.download_button(t("risk_export_selected", rows=len(selected)) if selected else t("risk_export_all", rows=len(table)),
-                   csv_export.csv_bytes(export), file_name="at_risk_customers.csv", mime="text/csv",
+                   lambda: csv_export.csv_bytes(export), file_name="at_risk_customers.csv", mime="text/csv",
                    key="risk_export", icon=":material/download:", disabled=export.empty)
 st.caption(t("risk_list_caption"))

@@ -205,3 +205,23 @@ def test_preview_shows_first_rows_and_guess(tmp_path):
     frame, guess, headers = preview_file(path)
     assert list(frame.columns) == ["row"] + headers and frame["row"].tolist() == [2, 3, 4]
     assert guess["amount"] == "实付金额（元）"
+
+
+def test_row_numbers_hold_in_a_file_read_in_parallel(con, tmp_path):
+    # ~12 MB: DuckDB reads it with several threads; row numbers must still be the file's
+    path = tmp_path / "big.csv"
+    lines = ["customer_id,order_id,order_date,amount"]
+    for i in range(400_000):
+        if i == 200_000:
+            lines.append(f"c{i},o{i},2024-01-01,5,extra")
+        elif i == 300_000:
+            lines.append(f"c{i},o{i},2024-01-01,oops")
+        else:
+            lines.append(f"c{i},o{i},2024-01-{1 + i % 28:02d},{i % 97}.5")
+    path.write_text("\n".join(lines) + "\n")
+    report = import_file(con, path, dataset="big")
+    # data row i sits on line i + 2 (the header is line 1)
+    assert {(p.kind, p.row) for p in report.problems} == {("wrong_field_count", 200_002), ("bad_amount", 300_002)}
+    rows = db.query_df(con, "select source_row, order_id from transactions where order_id in "
+                            "('o0', 'o199999', 'o200001', 'o399999') order by source_row")
+    assert rows.values.tolist() == [[2, "o0"], [200_001, "o199999"], [200_003, "o200001"], [400_001, "o399999"]]

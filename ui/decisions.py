@@ -165,6 +165,25 @@ def reason_text(sentence: str) -> str:
     return sentence
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def reasons_in_words(cache_key: tuple[int, int], as_of: date, settings: ValueSettings, lang: str) -> pd.Series:
+    """Each scored customer's reasons joined into one line in ``lang``, indexed by customer_id.
+
+    Each distinct sentence is translated once and the three columns are joined column-wise, so a page
+    of tens of thousands of customers costs no per-row Python on reruns (the result is cached).
+    """
+    scores, _ = churn_scores(cache_key, as_of, settings)
+    parts = scores[["reason_1", "reason_2", "reason_3"]]
+    distinct = {v for v in pd.unique(parts.to_numpy().ravel()) if isinstance(v, str) and v}
+    words = {sentence: reason_text(sentence) for sentence in distinct}
+    separator = t("list_separator")
+    joined = parts["reason_1"].map(words).fillna("")
+    for column in ("reason_2", "reason_3"):
+        more = parts[column].map(words)
+        joined = joined + (separator + more).where(more.notna(), "")
+    return pd.Series(joined.to_numpy(), index=scores["customer_id"].to_numpy(), name="reasons")
+
+
 # --- one customer ---------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
