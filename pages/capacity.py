@@ -206,4 +206,6 @@ at_risk = capacity.at_risk_customers(owners, tiers, table["clv"].fillna(0.0), ri
 at_risk_section(at_risk, capacity.suggest_reassignment(at_risk, holding), risk_source)
 
 st.subheader(t("cap_eval_heading"))
-evaluation_section(current, history)
+# Two more model fits (before and after the change date): computed when asked for, so the page opens fast.
+if st.toggle(t("cap_eval_show"), key="cap_eval_show", help=t("cap_eval_show_help")):
+    evaluation_section(current, history)

@@ -152,5 +152,7 @@ with left:
     interactions_section(decisions.customer_interactions(key, customer_id, as_of))
 with right:
     st.markdown(f"**{t('profile_stage_heading')}**")
-    stage_section(decisions.stage_history(key, as_of, settings, customer_id))
+    # One model fit per earlier date: computed when asked for (then cached for every customer).
+    if st.toggle(t("profile_stage_show"), key="profile_stage_show", help=t("profile_stage_show_help")):
+        stage_section(decisions.stage_history(key, as_of, settings, customer_id))
     st.caption(t("profile_stage_caption"))

@@ -68,6 +68,8 @@ def test_the_risk_threshold_narrows_the_list(demo_db, start_app):
 
 def test_before_after_evaluation_per_tier(demo_db, start_app):
     at = start_app(PAGE)
+    assert len(at.get("plotly_chart")) == 1  # the evaluation is computed only when asked for
+    at.toggle(key="cap_eval_show").set_value(True).run()
     evaluation = table(at, "Churn before")
     assert evaluation["Tier"].tolist() == ["Core", "Potential", "Low value"]
     assert evaluation["Churn before"].between(0, 1).all()

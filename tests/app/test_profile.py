@@ -64,6 +64,8 @@ def test_a_search_without_match_says_so(demo_db, start_app):
 def test_stage_history_and_interactions(demo_db, start_app):
     at = start_app(PAGE)
     at.text_input(key="profile_search").input("C0000062").run()
+    assert not [f for f in at.dataframe if "Lifecycle stage" in f.value.columns]  # computed only when asked
+    at.toggle(key="profile_stage_show").set_value(True).run()
     history = next(f.value for f in at.dataframe if "Lifecycle stage" in f.value.columns)
     assert history["As of"].tolist()[-1] == "2026-09-30"
     assert history["As of"].is_monotonic_increasing
