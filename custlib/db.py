@@ -292,15 +292,19 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str) -> Datase
 
 
 def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Remove a dataset with all its rows, import records and stored uploads."""
+    """Remove a dataset with all its rows, import records, stored scores, scenarios, settings and uploads."""
     dataset = get_dataset(con, name)
     with write_transaction(con) as cur:
         stored = [row[0] for row in cur.execute(
             "select stored_path from imports where dataset_id = ? and stored_path is not null",
             [dataset.dataset_id]).fetchall()]
-        for table in TABLE_COLUMNS:
-            cur.execute(f"delete from {table} where dataset_id = ?", [dataset.dataset_id])
-        cur.execute("delete from imports where dataset_id = ?", [dataset.dataset_id])
+        # Every table keyed by dataset: data, import records, stored scores, scenarios, capacity settings
+        # (tables other modules create are found, not listed, so none is forgotten).
+        keyed = [row[0] for row in cur.execute(
+            "select table_name from information_schema.columns where column_name = 'dataset_id' "
+            "and table_schema = 'main' and table_name <> 'datasets'").fetchall()]
+        for table in keyed:
+            cur.execute(f'delete from "{table}" where dataset_id = ?', [dataset.dataset_id])
         cur.execute("delete from datasets where dataset_id = ?", [dataset.dataset_id])
         if dataset.is_active:
             cur.execute("update datasets set is_active = true where dataset_id = "

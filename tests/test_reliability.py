@@ -139,3 +139,20 @@ def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
     valid_counts = {(100, old_state[1]), (3000, float(sum(10 + i for i in range(3000))))}
     assert {(count, total) for count, total, _ in seen} <= valid_counts
     assert len(seen) > 1  # readers really ran during the imports
+
+
+def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
+    from custlib import capacity, demo, scores, simulate
+    demo.load_demo(con, "gone", n_customers=1_000, seed=5)
+    dataset_id = db.get_dataset(con, "gone").dataset_id
+    result = scores.customer_scores(con, dataset_id, "2026-06-30", scores.ScoreSettings(interval_draws=0))
+    scores.store_scores(con, dataset_id, result)
+    capacity.save_settings(con, dataset_id, {"core": capacity.TierSettings(10, 4, 100.0)})
+    simulate.ensure_schema(con)
+    keyed = db.query_df(con, "select table_name from information_schema.columns where column_name = 'dataset_id' "
+                             "and table_schema = 'main'")["table_name"].tolist()
+    assert {"customer_scores", "capacity_settings", "capacity_settings_history", "transactions"} <= set(keyed)
+    db.delete_dataset(con, "gone")
+    for table in keyed:
+        left = db.query_df(con, f'select count(*) as n from "{table}" where dataset_id = ?', [dataset_id])["n"][0]
+        assert left == 0, table
