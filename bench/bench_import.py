@@ -21,6 +21,7 @@ MAKE_CSV = """
 import duckdb, sys
 rows, path = int(sys.argv[1]), sys.argv[2]
 con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
 con.execute(f'''copy (
   select 'C' || lpad(cast(cast(hash(i) % 1000000 as bigint) as varchar), 7, '0') as customer_id,
          'O' || i as order_id,
@@ -34,6 +35,7 @@ PLAIN = """
 import duckdb, resource, sys, time, json
 csv, db = sys.argv[1], sys.argv[2]
 con = duckdb.connect(db)
+con.execute("set enable_progress_bar = false")
 start = time.perf_counter()
 con.execute("create table t as select * from read_csv(?)", [csv])
 seconds = time.perf_counter() - start
