@@ -70,7 +70,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
     "interactions": ("customer_id", "interaction_at"),
 }
-PERSONAL_COLUMNS = ("name", "email", "phone")
 INTERACTION_KINDS = ("call", "visit", "email", "ticket", "complaint", "survey")
 
 _WRITE_LOCK = threading.RLock()

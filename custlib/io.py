@@ -68,7 +68,6 @@ class Limits:
 
 # DuckDB's own default is 80% of RAM; an import should not take that from the app's readers.
 IMPORT_MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("CUSTLIB_IMPORT_MEMORY", "1GB")) or "1GB"
-TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ".tab", ".psv", ""}
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
