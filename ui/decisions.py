@@ -113,8 +113,10 @@ def churn_scores(cache_key: tuple[int, int], as_of: date, settings: ValueSetting
     Raises CustlibError when the history is too short for a churn model.
     """
     con = data.get_conn()
-    model = churn.ChurnModel(value_settings=settings).fit(con, cache_key[0], as_of)
-    scores = churn.score_churn(con, cache_key[0], as_of, model, value=data.value_snapshot(cache_key, as_of, settings))
+    # The features as of the scoring date serve the horizon rule, the scores and the profile page alike.
+    current = customer_features(cache_key, as_of).reset_index()
+    model = churn.ChurnModel(value_settings=settings).fit(con, cache_key[0], as_of, current_features=current)
+    scores = churn.score_customers(model, current, data.value_snapshot(cache_key, as_of, settings))
     table = data.customer_table(cache_key, as_of, settings)
     ids = scores["customer_id"].to_numpy()
     scores["tier"] = pd.Categorical(table["tier"].reindex(ids).astype(object).fillna(capacity.NO_TIER),
