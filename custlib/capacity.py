@@ -21,6 +21,7 @@ Value at risk = CLV x churn risk (currency): the predicted value that leaves if 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+import math
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -32,7 +33,7 @@ from .segments import TIERS, value_tiers
 
 __all__ = [
     "TierSettings", "DEFAULT_SETTINGS", "ensure_schema", "get_settings", "save_settings", "settings_history",
-    "customer_owners", "customer_tiers", "default_churn_risk", "holdings", "at_risk_customers",
+    "customer_owners", "customer_tiers", "suggested_quotas", "default_churn_risk", "holdings", "at_risk_customers",
     "suggest_reassignment", "evaluate_settings_change",
 ]
 
@@ -69,6 +70,8 @@ DEFAULT_SETTINGS = {
     "low-value": TierSettings(max_customers_per_manager=200, contacts_per_quarter=1, retention_budget_amount=20.0),
 }
 SETTINGS_COLUMNS = ("tier",) + SETTING_FIELDS + ("updated_at", "is_default")
+#: Room left above the current average book when a quota is suggested from the data.
+SUGGESTED_HEADROOM = 1.10
 HISTORY_COLUMNS = ("change_id", "changed_at", "tier", "setting", "old_value", "new_value", "note")
 OWNER_COLUMNS = ("customer_id", "account_manager", "region")
 HOLDING_COLUMNS = ("account_manager", "region", "tier", "customers", "quota", "spare", "utilisation", "status",
@@ -114,9 +117,32 @@ def ensure_schema(con) -> None:
             )""")
 
 
-def get_settings(con, dataset_id: int) -> pd.DataFrame:
+def suggested_quotas(owners: pd.DataFrame, tiers: pd.Series, headroom: float = SUGGESTED_HEADROOM) -> dict[str, int]:
+    """Customers per account manager that would hold each tier's owned customers evenly, plus ``headroom``.
+
+    For tier k: ceil(owned customers in k / managers x headroom), rounded up to a round number (5, 10 or
+    50). A starting point where the data can tell, so the first view shows who is above the average book
+    rather than everyone over an arbitrary default; tiers nobody owns keep :data:`DEFAULT_SETTINGS`.
+    """
+    owned = owners.dropna(subset=["account_manager"])
+    managers = owned["account_manager"].nunique()
+    counts = tiers.reindex(owned["customer_id"].to_numpy()).value_counts()
+    quotas = {}
+    for tier in TIERS:
+        customers = int(counts.get(tier, 0))
+        if managers and customers:
+            raw = customers / managers * headroom
+            step = 5 if raw < 100 else 10 if raw < 1000 else 50
+            quotas[tier] = int(math.ceil(round(raw / step, 9)) * step)  # 55.000000001 is 55
+    return quotas
+
+
+def get_settings(con, dataset_id: int, suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """The settings in effect, one row per tier in :data:`TIERS` order: ``tier``, the
-    :class:`TierSettings` fields, ``updated_at`` (NaT for a default) and ``is_default``."""
+    :class:`TierSettings` fields, ``updated_at`` (NaT for a default) and ``is_default``.
+
+    A tier never saved uses :data:`DEFAULT_SETTINGS`, with the quota from ``suggested`` when given
+    (see :func:`suggested_quotas`)."""
     ensure_schema(con)
     stored = db.query_df(con, f"select tier, {', '.join(SETTING_FIELDS)}, updated_at from capacity_settings "
                               f"where dataset_id = ?", [int(dataset_id)]).set_index("tier")
@@ -127,7 +153,10 @@ def get_settings(con, dataset_id: int) -> pd.DataFrame:
             rows.append({"tier": tier, **{f: row[f] for f in SETTING_FIELDS}, "updated_at": row["updated_at"],
                          "is_default": False})
         else:
-            rows.append({"tier": tier, **asdict(DEFAULT_SETTINGS[tier]), "updated_at": pd.NaT, "is_default": True})
+            default = asdict(DEFAULT_SETTINGS[tier])
+            if suggested and tier in suggested:
+                default["max_customers_per_manager"] = int(suggested[tier])
+            rows.append({"tier": tier, **default, "updated_at": pd.NaT, "is_default": True})
     frame = pd.DataFrame(rows, columns=list(SETTINGS_COLUMNS))
     frame["max_customers_per_manager"] = frame["max_customers_per_manager"].astype("int64")
     frame["updated_at"] = pd.to_datetime(frame["updated_at"])
@@ -146,11 +175,14 @@ def _settings_map(settings: pd.DataFrame | dict | None) -> dict[str, TierSetting
     return out
 
 
-def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_at=None, note: str = "") -> pd.DataFrame:
+def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_at=None, note: str = "",
+                  suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """Store new settings for some or all tiers (a dict tier -> :class:`TierSettings` or dict of its
     fields, or a frame like :func:`get_settings`) and record every changed value in the history.
 
-    ``changed_at`` (default now) is when the settings take effect. Returns the history rows written
+    ``changed_at`` (default now) is when the settings take effect. ``suggested``: the quotas in effect for
+    tiers never saved (as given to :func:`get_settings`), so a value left as suggested is not a change and
+    "before" in the history is what was in effect. Returns the history rows written
     (:data:`HISTORY_COLUMNS`; empty when nothing changed). All or nothing: one write transaction.
     """
     new = _settings_map(settings)
@@ -158,7 +190,7 @@ def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_a
     if unknown:
         raise CustlibError(f"Unknown tier(s) {unknown}: the tiers are {', '.join(TIERS)}.")
     at = pd.Timestamp(changed_at if changed_at is not None else datetime.now()).to_pydatetime()
-    current = get_settings(con, dataset_id).set_index("tier")
+    current = get_settings(con, dataset_id, suggested).set_index("tier")
     changes = []
     with db.write_transaction(con) as cur:
         for tier, value in new.items():

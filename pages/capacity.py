@@ -21,9 +21,9 @@ STATUSES = ("over", "within", "under")
 WINDOWS = (30, 60, 90, 180)
 
 
-def settings_form(dataset) -> None:
+def settings_form(dataset, suggested: dict[str, int]) -> None:
     """Quota, service level and retention budget per tier, saved to the database with a history."""
-    current = decisions.capacity_settings(dataset).set_index("tier")
+    current = decisions.capacity_settings(dataset, suggested).set_index("tier")
     with st.form("cap_settings_form", border=True):
         header = st.columns([1, 1.3, 1.3, 1.3])
         header[1].markdown(f"**{t('cap_max_customers')}**", help=t("cap_max_customers_help"))
@@ -49,7 +49,7 @@ def settings_form(dataset) -> None:
         note = st.text_input(t("cap_note"), key="cap_note", max_chars=200, placeholder=t("cap_note_placeholder"))
         if st.form_submit_button(t("cap_save"), type="primary", key="cap_save"):
             try:
-                written = decisions.save_capacity_settings(dataset, chosen, note=note)
+                written = decisions.save_capacity_settings(dataset, chosen, note=note, suggested=suggested)
             except (CustlibError, ValueError) as exc:
                 st.error(t("cap_save_failed", error=str(exc)), icon=":material/error:")
             else:
@@ -182,8 +182,9 @@ owners = decisions.customer_owners(current.key)
 owners = owners[owners["customer_id"].isin(table.index)]  # customers with a purchase by the as-of date
 
 st.subheader(t("cap_settings_heading"))
-settings_form(dataset)
-settings = decisions.capacity_settings(dataset)
+suggested = capacity.suggested_quotas(owners, tiers)
+settings_form(dataset, suggested)
+settings = decisions.capacity_settings(dataset, suggested)
 history = decisions.capacity_history(dataset)
 with st.expander(t("cap_history_heading", changes=len(history)), icon=":material/history:"):
     history_table(history)

@@ -203,3 +203,22 @@ def test_window_mart_follows_its_contract_and_docs(con):
     for name, contract in (("mart_capacity_window_activity", cap.WINDOW_COLUMNS),
                            ("int_capacity_owners", cap.OWNER_COLUMNS)):
         assert all(f"--   {column} " in db.sql_text(name) for column in contract), name
+
+
+def test_suggested_quotas_hold_the_current_book_with_headroom(con):
+    # 3 managers own 10 + 20 + 30 = 60 core customers: 60 / 3 x 1.1 = 22 -> rounded up to 25;
+    # 150 potential customers: 150 / 3 x 1.1 = 55 -> 55; nobody owns a low-value customer.
+    owners = pd.DataFrame({"customer_id": [f"c{i}" for i in range(211)],
+                           "account_manager": ["A"] * 60 + ["B"] * 70 + ["C"] * 80 + [None],
+                           "region": ["East"] * 211})
+    tiers = pd.Series(["core"] * 10 + ["potential"] * 50 + ["core"] * 20 + ["potential"] * 50
+                      + ["core"] * 30 + ["potential"] * 50 + ["low-value"],
+                      index=owners["customer_id"].to_numpy())
+    assert cap.suggested_quotas(owners, tiers) == {"core": 25, "potential": 55}
+    settings = cap.get_settings(con, 1, cap.suggested_quotas(owners, tiers)).set_index("tier")
+    assert settings.loc["core", "max_customers_per_manager"] == 25 and settings.loc["core", "is_default"]
+    assert settings.loc["low-value", "max_customers_per_manager"] == \
+        cap.DEFAULT_SETTINGS["low-value"].max_customers_per_manager
+    cap.save_settings(con, 1, {"core": cap.TierSettings(10, 4, 100.0)})
+    saved = cap.get_settings(con, 1, {"core": 25}).set_index("tier")
+    assert saved.loc["core", "max_customers_per_manager"] == 10 and not saved.loc["core", "is_default"]

@@ -69,14 +69,15 @@ def compare_scenarios(dataset: db.Dataset, scenario_ids) -> pd.DataFrame:
 
 # --- capacity -------------------------------------------------------------------------------------
 
-def capacity_settings(dataset: db.Dataset) -> pd.DataFrame:
-    """The quotas in effect, one row per tier."""
-    return capacity.get_settings(data.get_conn(), dataset.dataset_id)
+def capacity_settings(dataset: db.Dataset, suggested: dict[str, int] | None = None) -> pd.DataFrame:
+    """The quotas in effect, one row per tier (tiers never saved: quotas suggested from the holdings)."""
+    return capacity.get_settings(data.get_conn(), dataset.dataset_id, suggested)
 
 
-def save_capacity_settings(dataset: db.Dataset, settings: dict, note: str = "") -> pd.DataFrame:
+def save_capacity_settings(dataset: db.Dataset, settings: dict, note: str = "",
+                           suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """Store new quotas (history rows written; empty when nothing changed)."""
-    return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note)
+    return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note, suggested=suggested)
 
 
 def capacity_history(dataset: db.Dataset) -> pd.DataFrame:

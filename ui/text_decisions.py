@@ -249,7 +249,7 @@ TEXT: dict[str, tuple[str, str]] = {
                           "服务标准：每位客户每季度计划的联系次数。"),
     "cap_budget": ("Retention budget per customer ({currency})", "每位客户的保留预算（{currency}）"),
     "cap_budget_help": ("Retention budget per customer per quarter.", "每位客户每季度的保留预算。"),
-    "cap_default": ("default", "默认"),
+    "cap_default": ("suggested: the average book + 10%", "建议值：平均客户数 + 10%"),
     "cap_note": ("Why the change (optional)", "变更原因（可选）"),
     "cap_note_placeholder": ("e.g. two new managers joined", "例如：新增了两位客户经理"),
     "cap_save": ("Save settings", "保存设置"),
