@@ -187,12 +187,13 @@ def _column_index(headers: list[str], column: str | int) -> int | None:
     matches = [i for i, h in enumerate(headers) if normalise_header(h) == wanted]
     if matches:
         return matches[0]
-    if column.strip().isdigit():
+    if column.strip().isascii() and column.strip().isdigit():  # not "²", which int() refuses
         position = int(column)
         return position - 1 if 1 <= position <= len(headers) else None
     return None
 
 
-def _describe_headers(headers: list[str], limit: int = 12) -> str:
-    shown = ", ".join(f"{i + 1}:{h!r}" for i, h in enumerate(headers[:limit]))
+def _describe_headers(headers: list[str], limit: int = 12, width: int = 60) -> str:
+    """``1:'Customer', 2:'Date', ...``: the first ``limit`` headers, each cut to ``width`` characters."""
+    shown = ", ".join(f"{i + 1}:{h if len(h) <= width else h[:width] + '…'!r}" for i, h in enumerate(headers[:limit]))
     return shown + (f", ... ({len(headers)} in all)" if len(headers) > limit else "")

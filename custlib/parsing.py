@@ -82,16 +82,19 @@ def detect_date_format(values: list[str], column_label: str, date_order: str | N
     exceeds 12. When every value fits both (03/04/2024), guessing could be silently
     wrong, so we raise NeedsDecision unless ``date_order`` says which.
     """
-    sample = [v.strip() for v in values if v and v.strip()]
+    sample = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))  # each distinct value once
     if not sample:
         return DateFormat(tuple(DATE_FAMILIES["year-first"]), True, ("year-first",))
+    # Every format starts with a number: other values cannot match any, so they are not tried (a column
+    # of 20,000 words would otherwise cost a second of failing strptime calls).
+    candidates = [i for i, v in enumerate(sample) if v[0].isdigit()]
     matched: dict[str, set[int]] = {}
     used_formats: dict[str, list[str]] = {}
     for family, formats in DATE_FAMILIES.items():
         hits: set[int] = set()
         used: list[str] = []
         for fmt in formats:
-            new = {i for i, v in enumerate(sample) if i not in hits and _parses(v, fmt)}
+            new = {i for i in candidates if i not in hits and _parses(sample[i], fmt)}
             if new:
                 hits |= new
                 used.append(fmt)
@@ -100,6 +103,8 @@ def detect_date_format(values: list[str], column_label: str, date_order: str | N
             used_formats[family] = used
     excel = {i for i, v in enumerate(sample)
              if _EXCEL_SERIAL.match(v) and EXCEL_SERIAL_RANGE[0] <= float(v) <= EXCEL_SERIAL_RANGE[1]}
+    if not matched and not excel:  # no value is a date: read as ISO, so that every row is reported
+        return DateFormat(tuple(DATE_FAMILIES["year-first"]), True, ("year-first",))
 
     day, month = matched.get(DAY_FIRST, set()), matched.get(MONTH_FIRST, set())
     if day and month:
@@ -128,7 +133,7 @@ def detect_date_format(values: list[str], column_label: str, date_order: str | N
 
 # --- amounts ------------------------------------------------------------------
 
-_COMMA_DECIMAL = re.compile(r"^[-+(]?\d{1,3}([ .\u00a0\u202f]\d{3})*,\d+\)?-?$")
+_COMMA_DECIMAL = re.compile(r"^[-+(]?(\d{1,3}(\.\d{3})*|\d+),\d+\)?-?$")  # 1.234,50 and 1234,50
 _DOT_DECIMAL = re.compile(r"^[-+(]?\d{1,3}(,\d{3})*\.\d+\)?-?$|^[-+(]?\d+\.\d+\)?-?$|^[-+(]?\d{1,3}(,\d{3})+\)?-?$")
 _CURRENCY = r"(?i)(rmb|cny|usd|eur|gbp|hkd|jpy|元|人民币|¥|￥|\$|€|£|\s|\x{00a0}|\x{202f}|'')"
 _FULLWIDTH_FROM = "０１２３４５６７８９．，－＋（）"
@@ -142,7 +147,8 @@ def detect_decimal_style(values: list[str]) -> str:
         if not value:
             continue
         raw = value.translate(str.maketrans(_FULLWIDTH_FROM, _FULLWIDTH_TO)).strip()
-        raw = re.sub(r"(?i)(rmb|cny|usd|eur|gbp|hkd|jpy|元|人民币|¥|￥|\$|€|£)", "", raw).strip()
+        # Currency and every space go, as in amount_sql: "- € 1 234,50" is read as "-1234,50".
+        raw = re.sub(r"(?i)(rmb|cny|usd|eur|gbp|hkd|jpy|元|人民币|¥|￥|\$|€|£)|\s", "", raw)
         if _COMMA_DECIMAL.match(raw) and not _DOT_DECIMAL.match(raw):
             comma += 1
         elif _DOT_DECIMAL.match(raw):
@@ -162,6 +168,16 @@ def amount_sql(column: str, style: str) -> str:
         numeric = f"replace({signed}, ',', '')"
     # Plain numbers skip the regular expressions: most rows of large files are plain.
     return f"coalesce(try_cast({column} as double), try_cast({numeric} as double))"
+
+
+# A cell of only whitespace is empty: DuckDB's trim() drops spaces (also no-break and ideographic ones)
+# but not tabs, line breaks, zero-width spaces or a stray byte-order mark (RE2: \s, \pZ = separators).
+_BLANK = r"[\s\pZ\x{0b}\x{85}\x{200b}-\x{200d}\x{2060}\x{feff}]*"
+
+
+def blank_sql(column: str) -> str:
+    """DuckDB condition: ``column`` is NULL or holds only whitespace and invisible characters."""
+    return f"({column} is null or regexp_full_match({column}, '{_BLANK}'))"
 
 
 FLAG_TRUE = ("1", "true", "t", "yes", "y", "是", "促销", "活动", "promo", "on", "x")

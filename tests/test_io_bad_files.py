@@ -42,7 +42,7 @@ EXPECTED = {
     "empty_sheet.xlsx": ("transactions", "every sheet of the workbook is empty", None, None),
     "not_a_workbook.xlsx": ("transactions", "not an Excel .xlsx workbook", None, None),
     "corrupt.parquet": ("transactions", "not a readable Parquet file", None, None),
-    "utf16_without_bom.csv": ("transactions", "not a text file", None, None),
+    "utf16_without_bom.csv": ("transactions", "UTF-16 text without a byte-order mark", None, None),
 }
 
 
