@@ -5,14 +5,19 @@ Every command prints a clear message and exits non-zero on failure; no stack tra
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from . import db
+from . import audit, db
 from .errors import CustlibError, ImportRejected, NeedsDecision
+
+# What the command line does is audited as done by whoever runs it; it opens the database file directly,
+# so no app role applies (the audit log's role stays empty).
+CLI_ACTOR = audit.Actor.this_process(via="cli")
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="list datasets with their counts and dates")
     _add_db(info)
     info.add_argument("--json", action="store_true")
+
+    audit_log = commands.add_parser("audit", help="the audit log: imports, deletions, exports and sign-ins, "
+                                                  "newest first")
+    _add_db(audit_log)
+    audit_log.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    audit_log.add_argument("--json", action="store_true")
+
+    commands.add_parser("hash-password", help="make a password hash for the [access] users of secrets.toml "
+                                              "(reads one line from stdin, or asks twice on a terminal)")
     return parser
 
 
@@ -94,7 +108,8 @@ def cmd_demo(args) -> int:
     started = time.perf_counter()
     con = db.connect(args.db)
     try:
-        data = load_demo(con, dataset_name=args.dataset, n_customers=args.customers, seed=args.seed)
+        data = load_demo(con, dataset_name=args.dataset, n_customers=args.customers, seed=args.seed,
+                         actor=CLI_ACTOR)
     finally:
         con.close()
     print(f"Built dataset {args.dataset!r}: {len(data.customers):,} customers, {len(data.transactions):,} "
@@ -110,12 +125,13 @@ def cmd_import(args) -> int:
     mapping = parse_map_option(args.mapping)
     has_header = False if args.no_header else (True if args.header else None)
     if args.no_header:
-        mapping = {field: int(col) if col.isdigit() else col for field, col in mapping.items()}
+        mapping = {field: int(col) if col.isascii() and col.isdigit() else col for field, col in mapping.items()}
     con = db.connect(args.db)
     try:
         report = import_file(con, args.file, dataset=args.dataset, table=args.table, mapping=mapping,
                              has_header=has_header, strict=args.strict, date_order=args.date_order,
-                             drop_duplicates=args.drop_duplicates, append=args.append, sheet=args.sheet)
+                             drop_duplicates=args.drop_duplicates, append=args.append, sheet=args.sheet,
+                             actor=CLI_ACTOR)
     except ImportRejected as exc:
         if exc.report is not None:
             print(json.dumps(exc.report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
@@ -273,9 +289,10 @@ def cmd_score(args) -> int:
         started = time.perf_counter()
         result = customer_scores(con, dataset.dataset_id, as_of, settings)
         store_scores(con, dataset.dataset_id, result)
+        write_scores(result, args.out)
+        audit.log_export(con, CLI_ACTOR, "customer scores", str(args.out), len(result.table), dataset)
     finally:
         con.close()
-    write_scores(result, args.out)
     table = result.table
     print(f"Scored {len(table):,} customers of {dataset.name!r} as of {as_of} in "
           f"{time.perf_counter() - started:.1f} s; wrote {args.out} and stored the scores in the database.")
@@ -292,7 +309,46 @@ def cmd_score(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv, "score": cmd_score}
+def cmd_audit(args) -> int:
+    if args.limit < 1:
+        raise CustlibError("--limit must be at least 1.")
+    con = db.connect(args.db, read_only=True)
+    try:
+        found = audit.entries(con, args.limit)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps([{**entry, "recorded_at": entry["recorded_at"].isoformat(timespec="seconds") + "Z"}
+                          for entry in found], ensure_ascii=False, indent=2))
+        return 0
+    if not found:
+        print("The audit log is empty.")
+        return 0
+    for entry in found:
+        who = f"{entry['user_name']} ({entry['role'] or 'no role'}, {entry['via']})"
+        dataset = f"dataset {entry['dataset_name']!r}" if entry["dataset_name"] is not None else "-"
+        print(f"{entry['recorded_at']:%Y-%m-%d %H:%M:%S} UTC  {entry['action']:<13} {who}  {dataset}  "
+              f"{audit.describe_detail(entry['detail'])}".rstrip())
+    return 0
+
+
+def cmd_hash_password(args) -> int:
+    from .access import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("The same password again: ") != password:
+            raise CustlibError("The two passwords differ; no hash was made.")
+    else:  # piped: the first line, without its line ending
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CustlibError("The password is empty; type one, or pipe it in on one line.")
+    print(hash_password(password))
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv,
+            "score": cmd_score, "audit": cmd_audit, "hash-password": cmd_hash_password}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import db
+from . import audit, db
 
 DEFAULT_END_DATE = date(2026, 9, 30)
 MAX_CUSTOMERS = 5_000_000
@@ -232,16 +232,22 @@ def generate_demo(n_customers: int = 20_000, seed: int = 7, years: float = 3.0,
     return DemoData(transactions=transactions, customers=customers, interactions=interactions, truth=truth)
 
 
-def load_demo(con, dataset_name: str = "demo", n_customers: int = 20_000, seed: int = 7) -> DemoData:
+def load_demo(con, dataset_name: str = "demo", n_customers: int = 20_000, seed: int = 7,
+              actor: audit.Actor | None = None) -> DemoData:
     """Generate the demo data and store its three tables as dataset ``dataset_name``, all or nothing.
 
-    The dataset becomes the active one. Returns the generated data (with its truth).
+    The dataset becomes the active one; the load is written to the audit log as an import by ``actor``
+    (None: this process's user). Returns the generated data (with its truth).
     """
     data = generate_demo(n_customers=n_customers, seed=seed)
     source = f"demo generator (seed {seed}, {n_customers} customers)"
     with db.write_transaction(con) as cur:
-        for table, frame in data.tables().items():
-            db.store_frame(con, dataset_name, table, frame, source=source, cur=cur)
+        rows = {table: db.store_frame(con, dataset_name, table, frame, source=source, cur=cur)
+                for table, frame in data.tables().items()}
+        name = db.validate_dataset_name(dataset_name)
+        dataset_id = cur.execute("select dataset_id from datasets where name = ?", [name]).fetchall()[0][0]
+        audit.record(cur, actor, "import", dataset_name=name, dataset_id=dataset_id,
+                     detail={"file_name": source, "rows_loaded": rows})
     db.set_active(con, dataset_name)
     return data
 

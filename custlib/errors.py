@@ -37,3 +37,10 @@ class NeedsDecision(CustlibError):
         super().__init__(message)
         self.option = option
         self.choices = choices
+
+
+class AccessConfigError(CustlibError):
+    """The access settings (secrets.toml ``[access]`` or CUSTLIB_ACCESS_*) are wrong; the message names the setting.
+
+    The app lets nobody in until they are fixed: a broken configuration never falls back to open access.
+    """

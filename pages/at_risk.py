@@ -5,16 +5,16 @@ import pandas as pd
 import streamlit as st
 
 from custlib import churn
-from custlib import export as csv_export
 from custlib.errors import CustlibError
 from custlib.segments import TIERS
-from ui import data, decisions, labels, view
+from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import language, t
 from ui.entry import through_app
 
 through_app(__file__)
+auth.require("can_see_customer_rows")  # a list of single customers
 
 NO_MANAGER = "__none__"
 
@@ -130,7 +130,7 @@ event = st.dataframe(table, hide_index=True, key="risk_table", on_select="rerun"
                                     t("risk_col_reasons"): st.column_config.TextColumn(width="large")})
 selected = list(event.selection.rows) if event is not None else []
 export = table.iloc[selected] if selected else table
-st.download_button(t("risk_export_selected", rows=len(selected)) if selected else t("risk_export_all", rows=len(table)),
-                   lambda: csv_export.csv_bytes(export), file_name="at_risk_customers.csv", mime="text/csv",
-                   key="risk_export", icon=":material/download:", disabled=export.empty)
+auth.download_csv(t("risk_export_selected", rows=len(selected)) if selected else t("risk_export_all", rows=len(table)),
+                  export, file_name="at_risk_customers.csv", export_name="at-risk customers",
+                  dataset=current.dataset, key="risk_export", customer_list=True, disabled=export.empty)
 st.caption(t("risk_list_caption"))

@@ -9,7 +9,7 @@ import streamlit as st
 from custlib import capacity
 from custlib.errors import CustlibError
 from custlib.segments import TIERS
-from ui import data, decisions, labels, view
+from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import t
@@ -197,14 +197,17 @@ if holding.empty:
 holdings_section(holding, owners)
 
 st.subheader(t("cap_at_risk_heading"))
-left, right = st.columns(2)
-threshold = left.slider(t("cap_risk_threshold"), 0, 100, 50, step=5, format="%d%%", key="cap_risk_threshold",
-                        help=t("cap_risk_threshold_help"))
-at_risk_tiers = right.multiselect(t("cap_at_risk_tiers"), TIERS, default=["core"], key="cap_at_risk_tiers",
-                                  format_func=labels.tiers().__getitem__)
-at_risk = capacity.at_risk_customers(owners, tiers, table["clv"].fillna(0.0), risk, holding,
-                                     risk_threshold=threshold / 100, at_risk_tiers=tuple(at_risk_tiers))
-at_risk_section(at_risk, capacity.suggest_reassignment(at_risk, holding), risk_source)
+if auth.allows("can_see_customer_rows"):
+    left, right = st.columns(2)
+    threshold = left.slider(t("cap_risk_threshold"), 0, 100, 50, step=5, format="%d%%", key="cap_risk_threshold",
+                            help=t("cap_risk_threshold_help"))
+    at_risk_tiers = right.multiselect(t("cap_at_risk_tiers"), TIERS, default=["core"], key="cap_at_risk_tiers",
+                                      format_func=labels.tiers().__getitem__)
+    at_risk = capacity.at_risk_customers(owners, tiers, table["clv"].fillna(0.0), risk, holding,
+                                         risk_threshold=threshold / 100, at_risk_tiers=tuple(at_risk_tiers))
+    at_risk_section(at_risk, capacity.suggest_reassignment(at_risk, holding), risk_source)
+else:
+    auth.rows_hidden_note()
 
 st.subheader(t("cap_eval_heading"))
 # Two more model fits (before and after the change date): computed when asked for, so the page opens fast.

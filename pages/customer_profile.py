@@ -5,24 +5,29 @@ import pandas as pd
 import streamlit as st
 
 from custlib.errors import CustlibError
-from ui import data, decisions, labels, view
+from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import t
 from ui.entry import through_app
 
 through_app(__file__)
+auth.require("can_see_customer_rows")  # one customer's data
 
 MAX_MATCHES = 200
 
 
-def matches(directory: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Customers whose id or name contains ``text`` (case-insensitive), most valuable first."""
+def matches(directory: pd.DataFrame, text: str, by_name: bool) -> pd.DataFrame:
+    """Customers whose id (or, ``by_name``, name) contains ``text`` (case-insensitive), most valuable first.
+
+    Roles that see names masked search by id only, so a real name cannot be found by trying spellings.
+    """
     if not text.strip():
         return directory
     needle = text.strip().casefold()
     hit = directory.index.str.casefold().str.contains(needle, regex=False)
-    hit |= directory["name"].fillna("").str.casefold().str.contains(needle, regex=False)
+    if by_name:
+        hit |= directory["name"].fillna("").str.casefold().str.contains(needle, regex=False)
     return directory[hit]
 
 
@@ -118,10 +123,13 @@ directory = table[["clv"]].assign(name=names["name"].reindex(table.index) if "na
 directory = directory.sort_values("clv", ascending=False)
 
 left, right = st.columns([1, 2])
-search = left.text_input(t("profile_search"), key="profile_search", placeholder=t("profile_search_placeholder"))
-found = matches(directory, search)
+by_name = auth.allows("can_see_contacts_unmasked")
+search = left.text_input(t("profile_search" if by_name else "profile_search_by_id"), key="profile_search",
+                         placeholder=t("profile_search_placeholder" if by_name else "profile_search_by_id_placeholder"))
+found = matches(directory, search, by_name)
 if found.empty:
-    st.warning(t("profile_no_match", text=search), icon=":material/search_off:")
+    st.warning(t("profile_no_match" if by_name else "profile_no_match_by_id", text=search),
+               icon=":material/search_off:")
     st.stop()
 options = list(found.index[:MAX_MATCHES])
 option_names = {c: f"{c} · {n}" if isinstance(n, str) and n else c for c, n in
@@ -139,6 +147,7 @@ try:
 except CustlibError:
     churn_row, churn_horizon = None, None
 header(customer_id, directory.loc[customer_id], feature)
+auth.masked_note()
 scores(row, churn_row, settings.horizon_months, churn_horizon)
 next_step(churn_row)
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from custlib import valuation
-from ui import data, labels, state, view
+from ui import auth, data, labels, state, view
 from ui import format as fmt
 from ui import value_charts as charts
 from ui.i18n import option_labels, t
@@ -173,4 +173,7 @@ with st.spinner(t("val_spinner_compare")):
     model_section(current, snapshot)
 
 st.subheader(t("val_top_heading", n=TOP_CUSTOMERS))
-top_customers(customers, symbol)
+if auth.allows("can_see_customer_rows"):
+    top_customers(customers, symbol)
+else:
+    auth.rows_hidden_note()

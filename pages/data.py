@@ -8,11 +8,12 @@ import streamlit as st
 from custlib import db
 from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
-from ui import data, report, state, templates
+from ui import auth, data, report, state, templates
 from ui.i18n import option_labels, t, t_or
 from ui.entry import through_app
 
 through_app(__file__)
+auth.require("can_import_and_delete")
 
 TABLES = list(db.TABLE_COLUMNS)
 NOT_IN_FILE = ""  # the mapping choice for a field the file does not have
@@ -24,7 +25,7 @@ def reset_form(signature: tuple, file_name: str, table: str, guess: dict, names:
     st.session_state[state.DATA_SIGNATURE] = signature
     for field in db.TABLE_COLUMNS[table]:
         st.session_state[f"data_map_{field}"] = guess.get(field, NOT_IN_FILE)
-    st.session_state["data_new_name"] = Path(file_name).stem
+    st.session_state["data_new_name"] = Path(file_name).stem[:100]  # the longest dataset name
     st.session_state["data_target"] = "existing" if table != "transactions" and names else "new"
     st.session_state.pop(state.DATA_DECISION, None)
     st.session_state.pop(state.DATA_RESULT, None)
@@ -61,7 +62,7 @@ def run_import(path: Path, file_name: str, table: str, dataset: str, mapping: di
         try:
             result = {"ok": True, "report": custio.import_file(
                 data.get_conn(), path, dataset=dataset, table=table, mapping=mapping, original_name=file_name,
-                **options)}
+                actor=auth.actor(), **options)}
             status.update(label=t("data_import_done"), state="complete")
         except NeedsDecision as exc:
             st.session_state[state.DATA_DECISION] = {"option": exc.option, "choices": exc.choices,
@@ -186,13 +187,19 @@ def datasets_section() -> None:
         # Keyed by dataset: the tick never carries over to another dataset, and goes away with the deleted one.
         confirmed = col3.checkbox(t("data_delete_confirm", dataset=chosen), key=f"data_delete_confirm_{chosen}")
         if col3.button(t("data_delete_button"), key="data_delete", disabled=not confirmed):
-            db.delete_dataset(data.get_conn(), chosen)
+            db.delete_dataset(data.get_conn(), chosen, actor=auth.actor())
             flash("success", t("data_deleted", dataset=chosen))
     except CustlibError as exc:
         st.error(str(exc), icon=":material/error:")
 
     st.subheader(t("data_quality_heading", dataset=active.name))
     report.show_quality(data.data_quality(active.cache_key))
+
+
+def audit_section() -> None:
+    with st.expander(t("audit_heading"), icon=":material/history:"):
+        st.caption(t("audit_caption"))
+        report.show_audit_log(data.audit_log())
 
 
 def templates_section() -> None:
@@ -211,5 +218,6 @@ if message := state.pop(state.DATA_FLASH):
 import_section()
 st.divider()
 datasets_section()
+audit_section()
 st.divider()
 templates_section()

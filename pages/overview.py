@@ -9,7 +9,7 @@ import streamlit as st
 
 from custlib import findings, segments
 from custlib.errors import CustlibError
-from ui import charts, data, labels, view
+from ui import auth, charts, data, labels, view
 from ui import format as fmt
 from ui.i18n import option_labels, t
 from ui.entry import through_app
@@ -27,7 +27,7 @@ def load_demo() -> None:
         return
     with st.status(t("overview_demo_loading")) as status:
         try:
-            demo.load_demo(data.get_conn(), "demo", n_customers=20_000, seed=7)
+            demo.load_demo(data.get_conn(), "demo", n_customers=20_000, seed=7, actor=auth.actor())
         except CustlibError as exc:
             status.update(label=t("overview_demo_failed"), state="error")
             st.error(str(exc), icon=":material/error:")
@@ -37,6 +37,9 @@ def load_demo() -> None:
 
 def empty_state() -> None:
     st.info(t("overview_empty"), icon=":material/info:")
+    if not auth.allows("can_import_and_delete"):  # loading data is an import
+        view.data_page_link()  # says whom to ask
+        return
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('overview_demo_heading')}**")
@@ -97,7 +100,7 @@ if dataset is None:
     st.stop()
 if current_view is None:
     st.info(t("overview_no_transactions", dataset=dataset.name), icon=":material/info:")
-    st.page_link("pages/data.py", label=t("overview_go_to_data"), icon=":material/upload:")
+    view.data_page_link()
     st.stop()
 
 key, as_of, chosen = current_view.key, current_view.as_of, current_view.customer_filter

@@ -4,9 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from custlib import export as csv_export
 from custlib import segments
-from ui import data, labels, view
+from ui import auth, data, labels, view
 from ui import format as fmt
 from ui import segment_charts as charts
 from ui.i18n import option_labels, t
@@ -121,6 +120,9 @@ st.subheader(t("seg_profiles_heading"))
 show_profiles(profiles, symbol)
 
 st.subheader(t("seg_members_heading"))
+if not auth.allows("can_see_customer_rows"):
+    auth.rows_hidden_note()
+    st.stop()
 seen = set(groups.dropna().unique())
 present = [g for g in order if g in seen]
 chosen = st.selectbox(t("seg_members_label"), present, key="segments_member_group")
@@ -132,7 +134,9 @@ st.dataframe(table.head(SHOWN_MEMBERS).rename(columns=headers), hide_index=True,
              column_config={headers["probability_alive"]: st.column_config.NumberColumn(format="%.2f"),
                             headers["clv"]: st.column_config.NumberColumn(format="%.0f"),
                             headers["monetary"]: st.column_config.NumberColumn(format="%.0f")})
-export = table.rename(columns=headers)
-st.download_button(t("seg_download"), lambda: csv_export.csv_bytes(export),  # built only when clicked
-                   file_name=f"{current.dataset.name}_{chosen}_{current.as_of.isoformat()}.csv", mime="text/csv",
-                   key="segments_download", icon=":material/download:", help=t("seg_download_help"))
+auth.masked_note()
+# The list as shown (contact details masked alike); the file is made when clicked, and the export audited.
+auth.download_csv(t("seg_download"), table.rename(columns=headers), customer_list=True,
+                  file_name=f"{current.dataset.name}_{chosen}_{current.as_of.isoformat()}.csv",
+                  export_name="segment members", dataset=current.dataset, key="segments_download",
+                  help=t("seg_download_help"))

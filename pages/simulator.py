@@ -6,10 +6,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from custlib import export
 from custlib import simulate as sim
 from custlib.errors import CustlibError
-from ui import data, decisions, labels, view
+from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
 from ui.i18n import option_labels, t
@@ -170,8 +169,8 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
     if chosen:
         compared = decisions.compare_scenarios(dataset, chosen)
         st.dataframe(comparison_table(compared), key="sim_compare_table")
-        st.download_button(t("sim_export_compare"), export.csv_bytes(compared, index=True), file_name="scenarios_compared.csv",
-                           mime="text/csv", key="sim_export_compare", icon=":material/download:")
+        auth.download_csv(t("sim_export_compare"), compared, index=True, file_name="scenarios_compared.csv",
+                          export_name="scenario comparison", dataset=dataset, key="sim_export_compare")
 
 
 current = view.start("sim_title", "sim_intro")
@@ -275,5 +274,5 @@ st.dataframe(allocation_shown, hide_index=True, key="sim_allocation_table", colu
     t("sim_col_marginal"): st.column_config.TextColumn(help=t("sim_col_marginal_help"))})
 
 saved_section(dataset, scenario, assumptions, result, as_of)
-st.download_button(t("sim_export"), export.csv_bytes(index=True, frame=result_frame(scenario, assumptions, result, bands)),
-                   file_name="scenario.csv", mime="text/csv", key="sim_export", icon=":material/download:")
+auth.download_csv(t("sim_export"), result_frame(scenario, assumptions, result, bands), index=True,
+                  file_name="scenario.csv", export_name="scenario", dataset=dataset, key="sim_export")

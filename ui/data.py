@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from custlib import db, features, filters, findings, kpis, retention, segments, valuation
+from custlib import access, audit, db, features, filters, findings, kpis, retention, segments, valuation
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
 from custlib.filters import CustomerFilter
@@ -114,6 +114,11 @@ def data_quality(cache_key: tuple[int, int]) -> dict:
     row["negative_amount_share"] = row["negative_amount_rows"] / n if n else None
     row["without_order_id_share"] = row["rows_without_order_id"] / n if n else None
     return row
+
+
+def audit_log(limit: int = 200) -> pd.DataFrame:
+    """The latest audit entries, newest first (custlib.audit.recent; uncached: it grows with every action)."""
+    return audit.recent(get_conn(), limit)
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -289,11 +294,20 @@ def stages_at(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) 
     return customer_table(cache_key, as_of, settings)["stage"]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
-    """Name and email of these customers, indexed by customer_id, only the columns that hold any value."""
+    """Name and email of these customers, indexed by customer_id, only the columns that hold any value;
+    masked unless the signed-in user's role may see them (custlib.access.mask_contacts).
+
+    The one place pages read contact details, so every page and export that shows them is masked alike.
+    """
+    role = state.signed_in_role()
+    return _contacts(cache_key, ids, role.name if role is not None else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _contacts(cache_key: tuple[int, int], ids: tuple[str, ...], role: str | None) -> pd.DataFrame:
     frame = db.query(get_conn(), "mart_page_customer_contacts", dataset_id=cache_key[0], customer_ids=list(ids))
-    frame = frame.set_index("customer_id")
+    frame = access.mask_contacts(frame.set_index("customer_id"), role)
     return frame[[c for c in frame.columns if frame[c].notna().any()]]
 
 

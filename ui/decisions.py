@@ -15,12 +15,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import capacity, churn, db, features, segments, valuation
+from custlib import access, capacity, churn, db, features, segments, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
 
-from . import data
+from . import data, state
 from .i18n import language, t
 
 #: Horizons the simulator offers (months); response curves are built once for the longest.
@@ -204,12 +204,23 @@ def customer_features(cache_key: tuple[int, int], as_of: date) -> pd.DataFrame:
 def customer_interactions(cache_key: tuple[int, int], customer_id: str, as_of: date) -> pd.DataFrame:
     """One customer's interactions (calls, visits, emails, tickets, complaints, surveys) up to ``as_of``,
     oldest first. Uncached: one customer, one indexed read.
-    (custlib has no per-customer interaction query yet; this one binds every value.)"""
-    return db.query_df(data.get_conn(), """
+    (custlib has no per-customer interaction query yet; this one binds every value.)
+
+    Notes are free text that may hold contact details: for roles that see contacts masked, emails,
+    phone numbers and the customer's stored names in them are masked (custlib.access.mask_contacts_in_text).
+    """
+    con, params = data.get_conn(), [int(cache_key[0]), str(customer_id)]
+    frame = db.query_df(con, """
         select interaction_at, kind, nps_score, satisfaction, note
         from interactions
         where dataset_id = ? and customer_id = ? and cast(interaction_at as date) <= ?
-        order by interaction_at""", [int(cache_key[0]), str(customer_id), as_of])
+        order by interaction_at""", [*params, as_of])
+    role = state.signed_in_role()
+    if not access.may_see_contacts(role) and frame["note"].notna().any():
+        names = db.query_df(con, "select distinct name from customers where dataset_id = ? and customer_id = ? "
+                                 "and name is not null", params)["name"]
+        frame["note"] = access.mask_contacts_in_text(frame["note"], role, tuple(names))
+    return frame
 
 
 def stage_history(cache_key: tuple[int, int], as_of: date, settings: ValueSettings,

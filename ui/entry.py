@@ -25,10 +25,11 @@ def through_app(page_file: str) -> None:
     st.switch_page("app.py", query_params=params or None)  # app.py reads the link's settings from them
 
 
-def open_pending() -> None:
-    """In app.py, after st.navigation: go to the page a link asked for before app.py had run."""
+def open_pending(allowed: list[str]) -> None:
+    """In app.py, after st.navigation: go to the page a link asked for before app.py had run, if it is one
+    of the ``allowed`` scripts (the pages in this user's navigation; the default page opens otherwise)."""
     st.session_state[ENTERED] = True
     pending = st.session_state.pop(PENDING, None)
-    if pending:
+    if pending and pending[0] in allowed:
         page, params = pending
         st.switch_page(page, query_params=params or None)

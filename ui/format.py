@@ -98,3 +98,13 @@ def points(current, previous, scale: float = 1.0, decimals: int = 1) -> str | No
         return None
     from .i18n import t  # here: format is imported by i18n's users, not the other way round
     return t("points_delta", value=f"{(current - previous) * scale:+,.{decimals}f}")
+
+
+MARKDOWN_CHARACTERS = set("\\`*_{}[]()<>#+-.!|~$:")  # CommonMark escapes any of these
+
+
+def plain(text: str) -> str:
+    """``text`` shown as written inside markdown (st.caption, st.error): markdown characters escaped, so a
+    user name like ``*admin*`` or ``[x](http://…)`` is not formatted or made a link."""
+    return "".join("\\" + ch if ch in MARKDOWN_CHARACTERS else ch for ch in str(text))
+

@@ -321,3 +321,5 @@ from .text_decisions import TEXT as _DECISIONS_TEXT  # noqa: E402 (the decision 
 _merge(_DECISIONS_TEXT)
 from .text_pages import TEXT as _PAGES_TEXT  # noqa: E402 (the analysis pages' words)
 _merge(_PAGES_TEXT)
+from .text_access import TEXT as _ACCESS_TEXT  # noqa: E402 (sign-in, roles, the audit log)
+_merge(_ACCESS_TEXT)

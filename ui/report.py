@@ -1,8 +1,10 @@
-"""How an import's outcome and a dataset's data quality are shown (Data page)."""
+"""How an import's outcome, a dataset's data quality and the audit log are shown (Data page)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+
+from custlib import audit
 
 from . import format as fmt
 from .i18n import t, t_or
@@ -112,3 +114,20 @@ def show_datasets(info: pd.DataFrame) -> None:
              for column in (*NUMBER_COLUMNS, "total_amount")}
     st.dataframe(table.rename(columns={column: t(f"dataset_{column}") for column in DATASET_COLUMNS}),
                  hide_index=True, column_config=right, key="data_datasets")
+
+
+def show_audit_log(entries: pd.DataFrame) -> None:
+    """The latest audit entries (custlib.audit.recent), newest first, in the page's language."""
+    if entries.empty:
+        st.caption(t("audit_empty"))
+        return
+    table = pd.DataFrame({
+        t("audit_col_at"): entries["recorded_at"].map(lambda at: f"{at:%Y-%m-%d %H:%M:%S}"),
+        t("audit_col_action"): entries["action"].map(lambda action: t(f"audit_action_{action}")),
+        t("audit_col_user"): entries["user_name"],
+        t("audit_col_role"): entries["role"].map(lambda role: t(f"role_{role}") if isinstance(role, str) else "–"),
+        t("audit_col_via"): entries["via"].map(lambda via: t(f"audit_via_{via}")),
+        t("audit_col_dataset"): entries["dataset_name"].fillna("–"),
+        t("audit_col_detail"): entries["detail"].map(audit.describe_detail)})
+    st.dataframe(table, hide_index=True, key="data_audit_log",
+                 column_config={t("audit_col_detail"): st.column_config.TextColumn(width="large")})

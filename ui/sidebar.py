@@ -1,4 +1,5 @@
-"""The sidebar every page shares: active dataset, as-of date, customer filters, language, currency.
+"""The sidebar every page shares: who is signed in, active dataset, as-of date, customer filters, language,
+currency.
 
 The settings live in their own session-state keys (ui.state); the widgets have keys of their
 own and copy their value into the setting when changed. So a setting survives any run in
@@ -13,7 +14,7 @@ from custlib import db
 from custlib.errors import CustlibError
 from custlib.filters import FILTER_FIELDS, CustomerFilter
 
-from . import data, state, urlstate, view
+from . import auth, data, state, urlstate, view
 from .format import CURRENCIES
 from .i18n import LANGUAGES, t
 
@@ -76,9 +77,17 @@ def _filters(current: view.View) -> None:
                   disabled=chosen.is_empty, icon=":material/filter_alt_off:")
 
 
+def language() -> None:
+    """The language selector (also on the sign-in page, before anyone is signed in)."""
+    st.session_state[LANGUAGE_WIDGET] = st.session_state[state.LANGUAGE]
+    st.selectbox(t("sidebar_language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__,
+                 key=LANGUAGE_WIDGET, on_change=_copy, args=(LANGUAGE_WIDGET, state.LANGUAGE))
+
+
 def draw() -> None:
     current = None
     with st.sidebar:
+        auth.user_box()
         if error := state.pop(state.SIDEBAR_ERROR):
             st.error(error)
         active = data.active_dataset()
@@ -97,9 +106,7 @@ def draw() -> None:
                           key=AS_OF_WIDGET, on_change=_set_as_of, args=(current.dataset.dataset_id,),
                           format="YYYY-MM-DD", help=t("sidebar_as_of_help", last=current.last_date.isoformat()))
             _filters(current)
-        st.session_state[LANGUAGE_WIDGET] = st.session_state[state.LANGUAGE]
-        st.selectbox(t("sidebar_language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__,
-                     key=LANGUAGE_WIDGET, on_change=_copy, args=(LANGUAGE_WIDGET, state.LANGUAGE))
+        language()
         st.session_state[CURRENCY_WIDGET] = st.session_state[state.CURRENCY]
         st.selectbox(t("sidebar_currency"), CURRENCIES, key=CURRENCY_WIDGET, help=t("sidebar_currency_help"),
                      on_change=_copy, args=(CURRENCY_WIDGET, state.CURRENCY))

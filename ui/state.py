@@ -19,6 +19,11 @@ AS_OF_DATASET = "app_as_of_dataset"  # dataset_id AS_OF was chosen for (another 
 FILTERS = "app_filters"            # custlib.filters.CustomerFilter: which customers the pages are about
 URL_READ = "app_url_read"          # the query string has been read into the settings (once per session)
 URL_DATASET = "app_url_dataset"    # a dataset named by a shared link that is not the active one
+# Who uses this session (ui/auth.py sets them on every run of app.py, before any page runs).
+USER = "app_user"                  # custlib.access.User, or None while nobody is signed in
+USER_NAME = "app_user_name"        # the name signed in with (password mode) or last seen in the proxy's header
+ACCESS_MODE = "app_access_mode"    # "single-user" | "password" | "header" (custlib.access.MODES)
+ACCESS_REFUSAL_LOGGED = "app_access_refusal_logged"  # header mode: a refused user was written to the audit log
 # How value is measured (custlib.valuation.ValueSettings), chosen on the Customer value page, used by every page.
 HORIZON = "app_horizon_months"     # int, months
 MARGIN = "app_margin"              # float, gross margin as a fraction of spend
@@ -53,3 +58,9 @@ def init() -> None:
 def pop(key: str, default=None):
     """Read a one-off value and forget it."""
     return st.session_state.pop(key, default)
+
+
+def signed_in_role():
+    """The custlib.access.Role of whoever uses this session, or None while nobody is signed in."""
+    user = st.session_state.get(USER)
+    return user.role if user is not None else None

@@ -465,6 +465,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "profile_search": ("Search by customer id or name", "按客户编号或姓名搜索"),
     "profile_search_placeholder": ("e.g. C0000062 or Wang", "例如：C0000062 或 Wang"),
     "profile_no_match": ("No customer id or name contains “{text}”.", "没有客户编号或姓名包含“{text}”。"),
+    # Roles that see names masked search by id only: a masked name must not be found by its real spelling.
+    "profile_search_by_id": ("Search by customer id", "按客户编号搜索"),
+    "profile_search_by_id_placeholder": ("e.g. C0000062", "例如：C0000062"),
+    "profile_no_match_by_id": ("No customer id contains “{text}”.", "没有客户编号包含“{text}”。"),
     "profile_customer": ("Customer ({shown} of {found} matches, most valuable first)",
                          "客户（共 {found} 个匹配，显示 {shown} 个，按价值从高到低）"),
     "profile_region": ("Region", "地区"),

@@ -16,7 +16,7 @@ from custlib import db
 from custlib.filters import CustomerFilter
 from custlib.valuation import MODEL_LABELS, ValueSettings
 
-from . import data, state, urlstate
+from . import auth, data, state, urlstate
 from . import format as fmt
 from .i18n import t
 
@@ -105,10 +105,19 @@ def start(title_key: str, intro_key: str | None = None) -> View:
         dataset = data.active_dataset()
         message = t("page_no_data") if dataset is None else t("overview_no_transactions", dataset=dataset.name)
         st.info(message, icon=":material/info:")
-        st.page_link("pages/data.py", label=t("overview_go_to_data"), icon=":material/upload:")
+        data_page_link()
         st.stop()
     show_scope(view, selected_count(view))
     return view
+
+
+def data_page_link() -> None:
+    """Where data come from: a link to the Data page for those who may import, a pointer to an analyst otherwise
+    (the page is not in their navigation)."""
+    if auth.allows("can_import_and_delete"):
+        st.page_link("pages/data.py", label=t("overview_go_to_data"), icon=":material/upload:")
+    else:
+        st.caption(t("auth_ask_analyst"))
 
 
 def show_scope(view: View, customers: int | None = None) -> None:

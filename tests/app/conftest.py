@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -15,9 +16,15 @@ APP = "../../app.py"  # resolved relative to the test file
 
 @pytest.fixture(autouse=True)
 def studio_db(tmp_path, monkeypatch):
-    """$CUSTLIB_DB points to a fresh file; caches are cleared (they are process-global and outlive AppTest)."""
+    """$CUSTLIB_DB points to a fresh file; caches are cleared (they are process-global and outlive AppTest).
+
+    Access settings from the shell (CUSTLIB_ACCESS_*) are removed: the studio runs in single-user mode unless
+    a test configures sign-in (tests/app/test_access.py).
+    """
     path = tmp_path / "studio.duckdb"
     monkeypatch.setenv("CUSTLIB_DB", str(path))
+    for name in [n for n in os.environ if n.startswith("CUSTLIB_ACCESS_")]:
+        monkeypatch.delenv(name)
     st.cache_resource.clear()
     st.cache_data.clear()
     yield path

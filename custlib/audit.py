@@ -1,0 +1,126 @@
+"""Who imported, deleted or exported which data, and when: the audit log.
+
+One row per event in the ``audit_log`` table (created by custlib.db.ensure_schema): when (UTC), who
+(user name, role, and whether through the app, the command line or a Python call), what (``ACTIONS``),
+which dataset, and a JSON detail (file name and row counts of an import, rows deleted per table, the
+name and row count of an export). Imports and deletions are recorded inside their own transaction, so
+an entry exists exactly when the change was committed; a rejected import leaves no entry because it
+changes nothing. Deleting a dataset keeps the log (it records the deletion). The log holds dataset and
+file names and counts, never customer rows or contact details.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from . import db
+
+ACTIONS = ("import", "delete", "export", "login", "login_failed", "login_refused", "logout")
+VIAS = ("app", "cli", "python")
+COLUMNS = ("recorded_at", "user_name", "role", "via", "action", "dataset_name", "dataset_id", "detail")
+MAX_USER_NAME = 200
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a user name, their role in the app (None: the command line or a library call,
+    which open the database file directly and are not role-checked), and how (``VIAS``)."""
+    user: str
+    role: str | None
+    via: str
+
+    @classmethod
+    def this_process(cls, via: str = "python") -> Actor:
+        """The operating-system user running this program."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError, ImportError):  # no login name (e.g. a container without a passwd entry)
+            user = "unknown"
+        return cls(user, None, via)
+
+
+def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset_name: str | None = None,
+           dataset_id: int | None = None, detail: dict | None = None) -> None:
+    """Add one entry with ``cur``: inside a write transaction it commits, or rolls back, with the change.
+
+    ``actor`` None stands for this process's user (``Actor.this_process()``).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; the actions are {', '.join(ACTIONS)}")
+    actor = actor or Actor.this_process()
+    if actor.via not in VIAS:
+        raise ValueError(f"unknown way in {actor.via!r}; expected one of {', '.join(VIAS)}")
+    cur.execute(
+        "insert into audit_log (recorded_at, user_name, role, via, action, dataset_name, dataset_id, detail) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [datetime.now(timezone.utc).replace(tzinfo=None), actor.user[:MAX_USER_NAME], actor.role, actor.via,
+         action, dataset_name, dataset_id,
+         json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None])
+
+
+def log(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset: db.Dataset | None = None,
+        detail: dict | None = None) -> None:
+    """Add one entry in a write transaction of its own (for events that change no data: exports, sign-ins).
+
+    Safe from any thread: it takes its own cursor.
+    """
+    with db.write_transaction(con) as cur:
+        record(cur, actor, action, dataset_name=dataset.name if dataset else None,
+               dataset_id=dataset.dataset_id if dataset else None, detail=detail)
+
+
+def record_import(cur: duckdb.DuckDBPyConnection, actor: Actor | None, report, append: bool) -> None:
+    """The entry of an accepted import (a custlib.io.ImportReport), in the import's transaction."""
+    rows = cur.execute("select dataset_id from datasets where name = ?", [report.dataset]).fetchall()
+    record(cur, actor, "import", dataset_name=report.dataset, dataset_id=rows[0][0] if rows else None,
+           detail={"file_name": report.file_name, "table": report.table, "mode": "append" if append else "replace",
+                   "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
+                   "rows_rejected": report.rows_rejected,
+                   "rows_dropped_as_duplicates": report.rows_dropped_as_duplicates, "sha256": report.sha256})
+
+
+def log_export(con: duckdb.DuckDBPyConnection, actor: Actor | None, export_name: str, file_name: str, rows: int,
+               dataset: db.Dataset | None = None) -> None:
+    """An export: what was exported (``export_name``, e.g. "segment members"), to which file, how many rows."""
+    log(con, actor, "export", dataset=dataset,
+        detail={"export": export_name, "file_name": file_name, "rows": int(rows)})
+
+
+def entries(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
+    """The latest ``limit`` entries, newest first: dicts with keys ``COLUMNS``, ``detail`` parsed, None for
+    missing values. Empty for a database opened read-only that was made before the audit log existed."""
+    with db.read_cursor(con) as cur:
+        exists = cur.execute("select count(*) from information_schema.tables where table_schema = 'main' "
+                             "and table_name = 'audit_log'").fetchall()[0][0]
+        if not exists:
+            return []
+        rows = cur.execute(f"select {', '.join(COLUMNS)} from audit_log order by audit_id desc limit ?",
+                           [int(limit)]).fetchall()
+    found = [dict(zip(COLUMNS, row)) for row in rows]
+    for entry in found:
+        entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else {}
+    return found
+
+
+def recent(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    """``entries`` as a table (columns ``COLUMNS``), for the Data page."""
+    return pd.DataFrame(entries(con, limit), columns=list(COLUMNS))
+
+
+def describe_detail(detail: dict) -> str:
+    """One line of ``key=value`` pairs (nested counts as ``table: n``), for the command line and the Data page."""
+    parts = []
+    for key, value in detail.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in value.items()) or "none"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        elif value is None:
+            continue
+        parts.append(f"{key}={value}")
+    return "; ".join(parts)

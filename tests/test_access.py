@@ -1,0 +1,242 @@
+"""Roles, password hashes, the access configuration (secrets.toml and environment) and masking."""
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlib import access
+from custlib.access import AccessConfig
+from custlib.errors import AccessConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+HASH = access.hash_password(PASSWORD)  # one hash for the module: 600,000 iterations take ~0.1 s
+
+
+# --- roles ------------------------------------------------------------------------------------------
+
+def test_each_role_is_one_row_of_permissions():
+    assert list(access.ROLES) == ["executive", "marketing", "analyst"]
+    assert access.PERMISSIONS == ("can_see_customer_rows", "can_see_contacts_unmasked", "can_export_lists",
+                                  "can_import_and_delete")
+    granted = {name: [p for p in access.PERMISSIONS if role.allows(p)] for name, role in access.ROLES.items()}
+    assert granted == {"executive": [],  # aggregates only
+                       "marketing": ["can_see_customer_rows", "can_export_lists"],  # lists, contacts masked
+                       "analyst": list(access.PERMISSIONS)}
+
+
+def test_a_misspelt_permission_fails_loudly():
+    with pytest.raises(KeyError, match="unknown permission 'can_see_rows'"):
+        access.ROLES["analyst"].allows("can_see_rows")
+
+
+# --- passwords --------------------------------------------------------------------------------------
+
+def test_hash_matches_the_rfc_7914_pbkdf2_sha256_vector():
+    # RFC 7914 section 11: PBKDF2-HMAC-SHA256, P = "passwd", S = "salt", c = 1; its first 32 bytes.
+    stored = access.hash_password("passwd", iterations=1, salt=b"salt")
+    algorithm, iterations, salt, digest = stored.split("$")
+    assert (algorithm, iterations, base64.b64decode(salt)) == ("pbkdf2_sha256", "1", b"salt")
+    assert base64.b64decode(digest).hex() == "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+
+
+def test_hash_and_verify_round_trip_with_a_random_salt_each_time():
+    assert HASH.startswith("pbkdf2_sha256$600000$")
+    assert access.verify_password(PASSWORD, HASH)
+    assert not access.verify_password("correct horse battery stapl", HASH)
+    assert not access.verify_password("", HASH)
+    again = access.hash_password(PASSWORD, iterations=1_000)
+    assert again.split("$")[2] != HASH.split("$")[2]  # a new salt per hash
+    assert access.verify_password(PASSWORD, again)
+
+
+def test_the_same_password_typed_in_full_width_letters_matches():
+    stored = access.hash_password("Pass1", iterations=1_000)
+    assert access.verify_password("Ｐａｓｓ１", stored)  # NFKC: full-width forms from a Chinese input method
+
+
+@pytest.mark.parametrize("stored", ["", "plain text password", "md5$1$abc$def", "pbkdf2_sha256$x$c2FsdA==$AA==",
+                                    "pbkdf2_sha256$1000$!!!$AAAA", "pbkdf2_sha256$1000$c2FsdA==$AAAA"])
+def test_a_malformed_hash_never_verifies(stored):
+    assert not access.verify_password("plain text password", stored)
+    with pytest.raises(ValueError):
+        access.parse_password_hash(stored)
+
+
+def test_an_empty_password_cannot_be_hashed():
+    with pytest.raises(ValueError, match="cannot be empty"):
+        access.hash_password("")
+
+
+def test_hash_password_command_reads_stdin_and_prints_a_verifiable_hash():
+    out = subprocess.run([sys.executable, "-m", "custlib", "hash-password"], input="s3cret pass\n",
+                         capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert access.verify_password("s3cret pass", out.stdout.strip())
+    empty = subprocess.run([sys.executable, "-m", "custlib", "hash-password"], input="\n", capture_output=True,
+                           text=True, cwd=REPO)
+    assert empty.returncode == 1 and "The password is empty" in empty.stderr and "Traceback" not in empty.stderr
+
+
+# --- configuration ----------------------------------------------------------------------------------
+
+def password_config(**users) -> AccessConfig:
+    return AccessConfig.from_mapping({"mode": "password", "users": {
+        name: {"role": role, "password": HASH} for name, role in users.items()}})
+
+
+def test_nothing_configured_is_single_user_mode_with_the_local_user_as_analyst():
+    for config in (AccessConfig.from_mapping(None), AccessConfig.from_environment({}), AccessConfig()):
+        assert config.mode == "single-user"
+        local = config.local_user()
+        assert local.role is access.ROLES["analyst"] and local.name
+
+
+def test_password_mode_signs_in_listed_users_only():
+    config = password_config(wang="marketing", boss="executive")
+    assert config.sign_in("wang", PASSWORD) == access.User("wang", access.ROLES["marketing"])
+    assert config.sign_in("  WANG ", PASSWORD).name == "wang"  # names ignore case and spaces
+    assert config.sign_in("wang", "wrong") is None
+    assert config.sign_in("nobody", PASSWORD) is None
+    assert config.sign_in("", "") is None
+    assert config.signed_in_user("boss").role.name == "executive"
+    assert config.signed_in_user("gone") is None and config.signed_in_user(None) is None
+
+
+def test_a_changed_role_applies_to_a_signed_in_user():
+    before, after = password_config(wang="analyst"), password_config(wang="marketing")
+    assert before.signed_in_user("wang").role.name == "analyst"
+    assert after.signed_in_user("wang").role.name == "marketing"
+
+
+def test_header_mode_maps_the_proxy_user_to_a_role():
+    config = AccessConfig.from_mapping({"mode": "header", "header": "X-Auth-Request-User",
+                                        "users": {"li.lei@corp.example": {"role": "analyst"}}})
+    assert config.user_from_headers({"x-auth-request-user": "Li.Lei@corp.example"}).role.name == "analyst"
+    assert config.user_from_headers({"X-Auth-Request-User": "stranger@corp.example"}) is None  # no default role
+    assert config.user_from_headers({"X-Forwarded-User": "li.lei@corp.example"}) is None  # another header
+    assert config.user_from_headers({}) is None
+    assert config.header_user_name({"X-AUTH-REQUEST-USER": "  stranger  "}) == "stranger"
+
+
+def test_header_mode_default_role_for_users_not_listed():
+    config = AccessConfig.from_mapping({"mode": "header", "default_role": "executive"})
+    assert config.header == "X-Forwarded-User"
+    assert config.user_from_headers({"X-Forwarded-User": "anyone"}) == access.User("anyone", access.ROLES["executive"])
+
+
+def test_environment_settings():
+    config = AccessConfig.from_environment({"CUSTLIB_ACCESS_MODE": "password",
+                                            "CUSTLIB_ACCESS_USERS": f"wang=marketing:{HASH}, boss=executive:{HASH}"})
+    assert [(a.name, a.role.name) for a in config.accounts] == [("wang", "marketing"), ("boss", "executive")]
+    assert config.sign_in("boss", PASSWORD).role.name == "executive"
+    header = AccessConfig.from_environment({"CUSTLIB_ACCESS_MODE": "header", "CUSTLIB_ACCESS_USERS": "ann=analyst",
+                                            "CUSTLIB_ACCESS_HEADER": "X-Remote-User",
+                                            "CUSTLIB_ACCESS_DEFAULT_ROLE": "marketing"})
+    assert header.user_from_headers({"X-Remote-User": "ann"}).role.name == "analyst"
+    assert header.user_from_headers({"X-Remote-User": "bob"}).role.name == "marketing"
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"mode": "open"}, r"access.mode is 'open'; choose single-user, password, header"),
+    ({"mdoe": "password"}, r"access.mdoe is not an access setting"),
+    ({"users": {}}, r"access.mode is missing"),
+    ({"mode": "password", "users": {}}, r"access.users is empty: password mode needs at least one user"),
+    ({"mode": "password", "users": {"bob": {"role": "admin", "password": HASH}}},
+     r"access.users.bob.role is 'admin'; choose executive, marketing, analyst"),
+    ({"mode": "password", "users": {"bob": {"role": "analyst"}}}, r"access.users.bob.password is missing"),
+    ({"mode": "password", "users": {"bob": {"role": "analyst", "password": HASH, "email": "b@x"}}},
+     r"access.users.bob.email is not a user setting"),
+    ({"mode": "password", "users": {"bob": "analyst"}}, r"access.users.bob must be a table"),
+    ({"mode": "password", "users": {"bob": {"role": "analyst", "password": HASH},
+                                    "BOB": {"role": "executive", "password": HASH}}}, r"the same user"),
+    ({"mode": "password", "header": "X-User", "users": {"bob": {"role": "analyst", "password": HASH}}},
+     r"access.header applies only in header mode"),
+    ({"mode": "single-user", "users": {"bob": {"role": "analyst"}}}, r"access.users applies only in password"),
+    ({"mode": "header", "users": {"bob": {"role": "analyst", "password": HASH}}},
+     r"access.users.bob.password applies only in password mode"),
+    ({"mode": "header"}, r"nobody could use the studio"),
+    ({"mode": "header", "default_role": "boss"}, r"access.default_role is 'boss'"),
+    ({"mode": "header", "header": "X User", "default_role": "executive"}, r"access.header is 'X User'"),
+])
+def test_invalid_settings_name_the_setting(section, message):
+    with pytest.raises(AccessConfigError, match=message):
+        AccessConfig.from_mapping(section)
+
+
+def test_a_password_written_in_clear_is_refused_without_repeating_it():
+    with pytest.raises(AccessConfigError) as caught:
+        AccessConfig.from_mapping({"mode": "password", "users": {"bob": {"role": "analyst",
+                                                                          "password": "Summer2026!"}}})
+    assert "access.users.bob.password is not a password hash" in str(caught.value)
+    assert "python -m custlib hash-password" in str(caught.value)
+    assert "Summer2026" not in str(caught.value)
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"CUSTLIB_ACCESS_USERS": "bob=analyst"}, "CUSTLIB_ACCESS_MODE is missing"),
+    ({"CUSTLIB_ACCESS_MODE": "header", "CUSTLIB_ACCESS_USER": "bob=analyst"},
+     "CUSTLIB_ACCESS_USER is not an access setting"),
+    ({"CUSTLIB_ACCESS_MODE": "header", "CUSTLIB_ACCESS_USERS": "bob"}, "CUSTLIB_ACCESS_USERS entry 1 has no '='"),
+    ({"CUSTLIB_ACCESS_MODE": "password", "CUSTLIB_ACCESS_USERS": "bob=analyst:nothash"},
+     r"CUSTLIB_ACCESS_USERS \(the password of 'bob'\) is not a password hash"),
+    ({"CUSTLIB_ACCESS_MODE": "header", "CUSTLIB_ACCESS_USERS": "bob=boss"},
+     r"CUSTLIB_ACCESS_USERS \(the role of 'bob'\) is 'boss'"),
+])
+def test_invalid_environment_names_the_variable(environ, message):
+    with pytest.raises(AccessConfigError, match=message):
+        AccessConfig.from_environment(environ)
+
+
+# --- masking ----------------------------------------------------------------------------------------
+
+def test_names_keep_their_first_character():
+    assert access.mask_name("张三丰") == "张**"
+    assert access.mask_name("欧阳 娜娜") == "欧**"
+    assert access.mask_name(" Alice Smith") == "A**"
+    assert access.mask_name("") == ""
+    assert access.mask_name(None) is None and access.mask_name(np.nan) is None
+
+
+def test_emails_keep_the_first_character_and_the_domain():
+    assert access.mask_email("alice@example.com") == "a***@example.com"
+    assert access.mask_email("王芳@公司.中国") == "王***@公司.中国"
+    assert access.mask_email("not-an-address") == "n***"
+    assert access.mask_email(None) is None
+
+
+def test_phones_keep_the_last_four_digits():
+    assert access.mask_phone("+86 138-1234-5678") == "***5678"
+    assert access.mask_phone("(020) 8888 1234") == "***1234"
+    assert access.mask_phone("1234") == "***"  # four digits or fewer would show the whole number
+    assert access.mask_phone(13812345678) == "***5678"
+    assert access.mask_phone(None) is None
+
+
+def test_mask_contacts_masks_only_for_roles_that_may_not_see_them():
+    frame = pd.DataFrame({"name": ["张三丰", None, "Bob"], "email": ["zs@corp.cn", "x@y.com", np.nan],
+                          "phone": ["+86 138 1234 5678", None, "555"], "clv": [1.5, 2.0, 3.0]},
+                         index=pd.Index(["c1", "c2", "c3"], name="customer_id"))
+    for role in ("executive", "marketing", None, access.ROLES["marketing"]):
+        masked = access.mask_contacts(frame, role)
+        assert masked["name"].tolist() == ["张**", pd.NA, "B**"]
+        assert masked["email"].tolist() == ["z***@corp.cn", "x***@y.com", pd.NA]
+        assert masked["phone"].tolist() == ["***5678", pd.NA, "***"]
+        assert masked["clv"].tolist() == [1.5, 2.0, 3.0] and masked.index.equals(frame.index)
+    assert access.mask_contacts(frame, "analyst") is frame
+    assert frame["name"].tolist()[0] == "张三丰"  # the input is never changed
+    only_ids = frame[["clv"]]
+    assert access.mask_contacts(only_ids, "marketing").equals(only_ids)
+
+
+def test_contact_details_in_free_text_notes_are_masked():
+    notes = pd.Series(["Called 张三丰 on +86 138 1234 5678, wrote to zs@corp.cn", None, "Quote sent"])
+    masked = access.mask_contacts_in_text(notes, "marketing", names=("张三丰",)).tolist()
+    assert masked == ["Called 张** on ***5678, wrote to z***@corp.cn", pd.NA, "Quote sent"]
+    assert access.mask_contacts_in_text(notes, "analyst", names=("张三丰",)) is notes

@@ -1,0 +1,209 @@
+"""Who is using the studio and what they may see: the sign-in gate, permissions, and audited downloads.
+
+``app.py`` calls :func:`current_user` before ``st.navigation``. With nothing configured (single-user
+mode) the local user is an analyst; in password mode :func:`sign_in_page` is the only page until
+someone signs in; in header mode the company proxy's header says who it is. The settings are the
+``[access]`` section of ``.streamlit/secrets.toml``, or else CUSTLIB_ACCESS_* environment variables
+(custlib.access reads and checks them; a broken configuration lets nobody in). Pages a role may not
+open are left out of the navigation, and those pages check again with :func:`require`, so a link
+cannot get round the navigation. Names, emails and phones are masked where they are read
+(``ui.data.contacts``), so pages and exports show the same.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from custlib import access, audit, db, export
+from custlib.errors import AccessConfigError
+
+from . import data, state
+from . import format as fmt
+from .i18n import t
+
+# What stays in a session when someone signs out: their display choices, nothing of their work.
+KEPT_ON_SIGN_OUT = (state.LANGUAGE, state.CURRENCY)
+
+
+def load_config() -> access.AccessConfig:
+    """The access settings: secrets.toml's ``[access]`` section, else the environment, else single-user."""
+    try:
+        section = st.secrets["access"] if "access" in st.secrets else None
+    except StreamlitSecretNotFoundError as exc:
+        # No secrets file at all is normal (the environment or single-user mode applies); a file that
+        # exists but cannot be read must not quietly open the studio to everyone.
+        if getattr(exc, "error_id", None) != "no-secrets-found":
+            raise AccessConfigError(f"the secrets file could not be read: {exc}") from None
+        section = None
+    if section is not None:
+        return access.AccessConfig.from_mapping(section)
+    return access.AccessConfig.from_environment()
+
+
+def _headers():
+    """The request headers of this session (the proxy's); empty where there are none (tests, bare runs)."""
+    headers = st.context.headers
+    return headers if headers is not None else {}
+
+
+def actor_of(signed_in: access.User) -> audit.Actor:
+    return audit.Actor(signed_in.name, signed_in.role.name, "app")
+
+
+def current_user() -> access.User | None:
+    """Who is using this session now, also kept in session state for the pages; None while nobody may
+    (the sign-in page then says why). Called by app.py on every run, so a changed role applies at once."""
+    try:
+        config = load_config()
+    except AccessConfigError:
+        config = None
+    signed_in = _user_of(config) if config is not None else None
+    st.session_state[state.USER] = signed_in
+    st.session_state[state.ACCESS_MODE] = config.mode if config is not None else None
+    return signed_in
+
+
+def _user_of(config: access.AccessConfig) -> access.User | None:
+    if config.mode == "single-user":
+        return config.local_user()
+    if config.mode == "password":
+        return config.signed_in_user(st.session_state.get(state.USER_NAME))
+    signed_in = config.user_from_headers(_headers())
+    if signed_in is not None and st.session_state.get(state.USER_NAME) != signed_in.name:  # the session's first run
+        st.session_state[state.USER_NAME] = signed_in.name
+        audit.log(data.get_conn(), actor_of(signed_in), "login")
+    return signed_in
+
+
+def sign_in_page() -> None:
+    """What a session sees until someone may use the studio: the sign-in form, or why access is refused."""
+    st.title(t("auth_title"))
+    try:
+        config = load_config()
+    except AccessConfigError as exc:
+        st.error(t("auth_config_broken", error=str(exc)), icon=":material/error:")
+        return
+    if config.mode == "header":
+        name = config.header_user_name(_headers())
+        if name is None:
+            st.error(t("auth_no_header", header=config.header), icon=":material/lock:")
+        else:
+            st.error(t("auth_not_listed", user=fmt.plain(name)), icon=":material/lock:")
+            if st.session_state.get(state.ACCESS_REFUSAL_LOGGED) != name:  # once per session, not per click
+                st.session_state[state.ACCESS_REFUSAL_LOGGED] = name
+                audit.log(data.get_conn(), audit.Actor(name, None, "app"), "login_refused")
+        return
+    st.caption(t("auth_intro"))
+    # clear_on_submit: the password does not stay in the form (or in session state) after it was checked.
+    with st.form("auth_sign_in", clear_on_submit=True):
+        name = st.text_input(t("auth_user"), key="auth_user", autocomplete="username")
+        password = st.text_input(t("auth_password"), type="password", key="auth_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("auth_sign_in"), type="primary", key="auth_submit")
+    if not submitted:
+        return
+    signed_in = config.sign_in(name, password)
+    if signed_in is None:
+        audit.log(data.get_conn(), audit.Actor(name.strip() or "-", None, "app"), "login_failed")
+        st.error(t("auth_wrong"), icon=":material/lock:")  # the same words whichever of the two was wrong
+        return
+    st.session_state[state.USER_NAME] = signed_in.name
+    audit.log(data.get_conn(), actor_of(signed_in), "login")
+    st.rerun()
+
+
+def sign_out() -> None:
+    """Sign-out button callback: log it and forget everything of this session but its display choices."""
+    signed_in = st.session_state.get(state.USER)
+    if signed_in is not None:
+        audit.log(data.get_conn(), actor_of(signed_in), "logout")
+    for key in list(st.session_state):
+        if key not in KEPT_ON_SIGN_OUT:
+            del st.session_state[key]
+
+
+def user_box() -> None:
+    """In the sidebar (not in single-user mode): who is signed in with which role, and the sign-out button."""
+    signed_in, mode = st.session_state.get(state.USER), st.session_state.get(state.ACCESS_MODE)
+    if signed_in is None or mode in (None, "single-user"):
+        return
+    st.caption(t("auth_signed_in_as", user=fmt.plain(signed_in.name), role=role_label(signed_in.role.name)))
+    if mode == "password":
+        st.button(t("auth_sign_out"), key="auth_sign_out", on_click=sign_out, icon=":material/logout:")
+    else:
+        st.caption(t("auth_via_proxy"))
+
+
+def role_label(role: str) -> str:
+    return t(f"role_{role}")
+
+
+# --- what the signed-in user may do ---------------------------------------------------------------
+
+def user() -> access.User | None:
+    return st.session_state.get(state.USER)
+
+
+def allows(permission: str) -> bool:
+    """Whether the signed-in user's role has ``permission`` (custlib.access.PERMISSIONS); nobody: no."""
+    role = state.signed_in_role()
+    return role is not None and role.allows(permission)
+
+
+def require(permission: str) -> None:
+    """Stop the page, with a message, unless the signed-in user has ``permission``.
+
+    For pages a role may not open: the navigation leaves them out, and this stops a link or a
+    bookmark that gets there anyway.
+    """
+    if not allows(permission):
+        signed_in = user()
+        st.error(t("auth_page_refused", role=role_label(signed_in.role.name) if signed_in else "–"),
+                 icon=":material/lock:")
+        st.stop()
+
+
+def rows_hidden_note() -> None:
+    """Where a page leaves out a list of single customers for this role, say so."""
+    st.caption(t("auth_rows_hidden", role=role_label(user().role.name)))
+
+
+def masked_note() -> None:
+    """Under a list with contact details: say they are masked, when they are."""
+    signed_in = user()
+    if signed_in is not None and not signed_in.role.can_see_contacts_unmasked:
+        st.caption(t("auth_masked", role=role_label(signed_in.role.name)))
+
+
+def actor() -> audit.Actor:
+    """The signed-in user as the audit log records them."""
+    signed_in = user()
+    return actor_of(signed_in) if signed_in is not None else audit.Actor("-", None, "app")
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+def audited_csv(frame: pd.DataFrame, export_name: str, file_name: str, dataset: db.Dataset | None,
+                index: bool = False):
+    """The data of a CSV download: a function that makes the file when the user clicks and writes the
+    export to the audit log. Streamlit calls it on another thread, so who and where are captured now."""
+    con, who = data.get_conn(), actor()
+
+    def build() -> bytes:
+        payload = export.csv_bytes(frame, index=index)
+        audit.log_export(con, who, export_name, file_name, len(frame), dataset)
+        return payload
+    return build
+
+
+def download_csv(label: str, frame: pd.DataFrame, *, file_name: str, export_name: str,
+                 dataset: db.Dataset | None, key: str, index: bool = False, customer_list: bool = False,
+                 **button_options) -> None:
+    """A CSV download button whose file is made on click and audited. ``frame`` is exported as the page
+    shows it, so contact details are masked the same way. A ``customer_list`` is offered only to roles
+    that may export lists."""
+    if customer_list and not allows("can_export_lists"):
+        return
+    st.download_button(label, audited_csv(frame, export_name, file_name, dataset, index=index), file_name=file_name,
+                       mime="text/csv", key=key, icon=":material/download:", **button_options)
