@@ -134,8 +134,14 @@ def database_path(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(rows[0][0])
 
 
+# Import bookkeeping on each user table: an import stores every row in one pass and marks the rows
+# that failed a check (which checks, as bits, and the raw text of the checked cells); those rows are
+# reported and deleted before the import commits, so stored rows always have both NULL.
+IMPORT_CHECK_COLUMNS = {"import_flags": "BIGINT", "import_values": "VARCHAR[]"}
+
+
 def _table_ddl(table: str) -> str:
-    columns = ",\n  ".join(f"{name} {dtype}" for name, dtype in TABLE_COLUMNS[table].items())
+    columns = ",\n  ".join(f"{name} {dtype}" for name, dtype in {**TABLE_COLUMNS[table], **IMPORT_CHECK_COLUMNS}.items())
     return (f"create table if not exists {table} (\n  dataset_id integer not null,\n  import_id integer not null,\n"
             f"  source_row bigint not null,\n  {columns}\n)")
 
@@ -173,6 +179,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             )""")
         for table in TABLE_COLUMNS:
             cur.execute(_table_ddl(table))
+            for column, dtype in IMPORT_CHECK_COLUMNS.items():  # databases made before these columns
+                cur.execute(f"alter table {table} add column if not exists {column} {dtype}")
+        # Who imported, deleted and exported what (custlib.audit). Created when missing, so databases made
+        # before the log existed gain it when next opened for writing. Its dataset_id is a reference
+        # (ids are never reused), not ownership: deleting a dataset keeps its entries (see delete_dataset).
+        cur.execute("create sequence if not exists audit_ids start 1")
+        cur.execute("""
+            create table if not exists audit_log (
+              audit_id bigint primary key default nextval('audit_ids'),
+              recorded_at timestamp not null,  -- UTC
+              user_name varchar not null,
+              role varchar,                    -- null: the command line or a library call (no role check)
+              via varchar not null,            -- app, cli or python
+              action varchar not null,         -- custlib.audit.ACTIONS
+              dataset_name varchar,
+              dataset_id integer,
+              detail json
+            )""")
         cur.execute("insert or ignore into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -290,8 +314,19 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str) -> Datase
     return get_dataset(con, new)
 
 
-def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Remove a dataset with all its rows, import records, stored scores, scenarios, settings and uploads."""
+# Tables with a dataset_id that a deletion leaves alone: the registry row goes last, on its own, and the
+# audit log is the record of what happened to the data, deletions included.
+KEPT_ON_DELETE = ("datasets", "audit_log")
+
+
+def delete_dataset(con: duckdb.DuckDBPyConnection, name: str, actor=None) -> None:
+    """Remove a dataset with all its rows, import records, stored scores, scenarios, settings and uploads.
+
+    The deletion is written to the audit log in the same transaction, as done by ``actor``
+    (a custlib.audit.Actor; None: this process's user).
+    """
+    from . import audit  # audit builds on this module (its writes use write_transaction): imported on use
+
     dataset = get_dataset(con, name)
     with write_transaction(con) as cur:
         stored = [row[0] for row in cur.execute(
@@ -301,10 +336,16 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
         # (tables other modules create are found, not listed, so none is forgotten).
         keyed = [row[0] for row in cur.execute(
             "select table_name from information_schema.columns where column_name = 'dataset_id' "
-            "and table_schema = 'main' and table_name <> 'datasets'").fetchall()]
+            "and table_schema = 'main' and not list_contains(?, table_name) order by table_name",
+            [list(KEPT_ON_DELETE)]).fetchall()]
+        deleted = {}
         for table in keyed:
-            cur.execute(f'delete from "{table}" where dataset_id = ?', [dataset.dataset_id])
+            count = cur.execute(f'delete from "{table}" where dataset_id = ?', [dataset.dataset_id]).fetchall()[0][0]
+            if count:
+                deleted[table] = count
         cur.execute("delete from datasets where dataset_id = ?", [dataset.dataset_id])
+        audit.record(cur, actor, "delete", dataset_name=dataset.name, dataset_id=dataset.dataset_id,
+                     detail={"rows_deleted": deleted})
         if dataset.is_active:
             cur.execute("update datasets set is_active = true where dataset_id = "
                         "(select min(dataset_id) from datasets)")

@@ -9,8 +9,10 @@ loads it into one table of a dataset, all or nothing:
 2. map columns to fields (automatic guess from English and Chinese headers, overridable);
 3. read every value as text with DuckDB's own CSV reader, parse dates and amounts in
    SQL with formats detected from a sample, and flag every value that fails;
-4. inside one transaction: stage, validate, store, record the import and bump the
-   dataset version. Any rejection rolls everything back.
+4. inside one transaction: store every row, numbered, straight into its table in one
+   parallel pass (rows that fail a check are marked), report the marked ones, find
+   duplicates and order-id conflicts, delete the marked and excluded rows, record the
+   import and bump the dataset version. Any rejection rolls everything back.
 
 Rows are numbered as a spreadsheet shows them: with a header, the header is row 1
 and the first data row is row 2.
@@ -35,10 +37,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import db
+from . import audit, db
 from .columns import resolve_mapping
 from .errors import CustlibError, ImportRejected, NeedsDecision
-from .parsing import amount_sql, detect_date_format, detect_decimal_style, flag_sql, kind_sql
+from .parsing import amount_sql, blank_sql, detect_date_format, detect_decimal_style, flag_sql, kind_sql
 
 CHUNK_BYTES = 4 << 20
 SNIFF_BYTES = 256 << 10
@@ -116,6 +118,7 @@ class ImportReport:
     stored_path: str | None = None
     dataset_version: int | None = None
     accepted: bool = False
+    reason: str | None = None  # why a rejected file was rejected, in the words of its message
 
     def add(self, problem: Problem, count: int = 1, sample: bool = True) -> None:
         self.counts[problem.kind] = self.counts.get(problem.kind, 0) + count
@@ -133,6 +136,8 @@ class ImportReport:
                     f"into {self.table} of dataset {self.dataset!r}")
             skipped = self.rows_rejected + self.rows_dropped_as_duplicates
             return line + (f"; {skipped:,} skipped (see the report)." if skipped else ".")
+        if self.reason:
+            return f"Rejected {self.file_name}: {self.reason.rstrip('.')}. The database is unchanged."
         return f"Rejected {self.file_name}: nothing was imported and the database is unchanged."
 
     def to_text(self) -> str:
@@ -192,6 +197,7 @@ class Source:
 
 def _reject(report: ImportReport, kind: str, message: str, **where) -> ImportRejected:
     report.add(Problem(kind, ERROR, message, **where))
+    report.reason = message
     return ImportRejected(f"{report.file_name}: {message}", report)
 
 
@@ -210,18 +216,41 @@ def open_source(path: Path, report: ImportReport, has_header: bool | None = None
     source = _open_by_kind(path, report, has_header, sheet)
     if len(source.headers) > limits.max_columns:
         source.close()
-        raise _reject(report, "too_many_columns",
-                      f"the file has {len(source.headers):,} columns, over the limit of {limits.max_columns:,} "
-                      f"(CUSTLIB_MAX_COLUMNS). Export only the columns you need.")
+        raise _too_many_columns(report, len(source.headers))
+    _report_repeated_headers(source.headers, report)
     return source
+
+
+def _too_many_columns(report: ImportReport, columns: int) -> ImportRejected:
+    limit = Limits.from_environment().max_columns
+    return _reject(report, "too_many_columns", f"the file has {columns:,} columns, over the limit of {limit:,} "
+                   f"(CUSTLIB_MAX_COLUMNS). Export only the columns you need.")
+
+
+def _report_repeated_headers(headers: list[str], report: ImportReport) -> None:
+    """A header name used twice (renamed ``name (2)`` here): a warning, since a mapping by name takes the first."""
+    for number, header in enumerate(headers, 1):
+        match = re.fullmatch(r"(.*) \((\d+)\)", header)
+        if match and match.group(1) in headers:
+            first = headers.index(match.group(1)) + 1
+            report.add(Problem("repeated_header", WARNING,
+                               f"the header {match.group(1)!r} names columns {first} and {number}; column {number} "
+                               f"is called {header!r} here, and a field mapped to {match.group(1)!r} reads column "
+                               f"{first}", column=header))
 
 
 def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None) -> Source:
     with path.open("rb") as handle:
         head = handle.read(8)
     suffix = path.suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
+        raise _reject(report, "encrypted_xlsx", "this .xlsx is password-protected (encrypted) or an old .xls "
+                      "workbook renamed. Remove the password (or save it as .xlsx) in Excel or WPS, then upload it.")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         return _open_xlsx(path, report, has_header, sheet)
+    if other := next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None):
+        raise _reject(report, "wrong_file_type",
+                      f"this is {other}, not a table. Upload CSV, TSV, Excel .xlsx or Parquet.")
     if head.startswith(b"PAR1") or suffix == ".parquet":
         return _open_parquet(path, report)
     if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
@@ -238,6 +267,68 @@ class DecodeResult:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+# First bytes of files people upload by mistake (a download still compressed, a report saved as PDF).
+_OTHER_FORMATS = ((b"\x1f\x8b", "a gzip-compressed file (decompress it first)"), (b"%PDF", "a PDF document"),
+                  (b"Rar!", "a RAR archive (unpack it first)"), (b"7z\xbc\xaf", "a 7-Zip archive (unpack it first)"),
+                  (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"))
+
+
+def _binary_problem(head: bytes) -> tuple[str, int | None]:
+    """Why bytes with NULs in them are not a table we read, in words, and the line of the first NUL.
+
+    UTF-16 without a byte-order mark has a NUL beside every ASCII character; a text file with a few
+    NUL bytes is damaged; anything else is binary.
+    """
+    pairs = len(head) // 2
+    for odd in (1, 0):
+        if pairs and head[odd::2].count(0) > 0.4 * pairs and head[1 - odd::2].count(0) < 0.05 * pairs:
+            return ("this looks like UTF-16 text without a byte-order mark. Save it again as UTF-8 CSV (Excel: "
+                    "'CSV UTF-8'), or as 'Unicode text', which carries the mark."), None
+    nuls = head.count(0)
+    if nuls <= 0.1 * len(head) and sum(b >= 32 or b in (9, 10, 13) for b in head) - nuls >= 0.95 * (len(head) - nuls):
+        line = head.count(b"\n", 0, head.index(0)) + 1
+        return (f"line {line} contains NUL bytes (binary zeros), which a text file never holds: the file is "
+                f"damaged. Export it again, or remove the NUL bytes."), line
+    return "this is not a text file (it contains binary data). Upload CSV, TSV, Excel .xlsx or Parquet.", None
+
+
+def _gbk_doubt(path: Path) -> tuple[str, int] | None:
+    """Why a file that decodes as GBK is probably not GBK, and the line that shows it; None when it is.
+
+    Two mistakes decode as GBK without an error: a line of UTF-8 Chinese after GBK lines (two exports
+    pasted together), and Western European Latin-1 text, whose accented letters pair up with the next
+    letter (``Müller`` reads as ``M黮ler``). Checks the first and the last 4 MB.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(CHUNK_BYTES)
+        tail_start = max(len(head), size - CHUNK_BYTES)
+        handle.seek(tail_start)
+        tail = handle.read()
+    for start, block in ((0, head), (tail_start, tail)):
+        lines = block.split(b"\n")
+        first = 0 if start == 0 else 1  # the first line of the tail may be cut
+        for number, line in enumerate(lines[first:len(lines) - (block is head and size > len(head))], first):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2:
+                where = number + (_line_of_offset(path, start) if start else 1)
+                return (f"the file mixes encodings: line {where} is UTF-8 text but the lines before it are GBK. "
+                        f"Save the whole file again in one encoding, preferably UTF-8."), where
+    text = head.decode("gb18030", errors="replace")
+    non_ascii = len(re.sub(r"[\x00-\x7f]+", "", text))
+    latin = list(re.finditer(r"[A-Za-z][^\x00-\x7f][A-Za-z]+", text))
+    if len(latin) >= 3 and len(latin) >= non_ascii / 2:
+        line = text.count("\n", 0, latin[0].start()) + 1
+        return (f"the file is not UTF-8, and read as Chinese GBK it gives words like {latin[0].group()!r} "
+                f"(line {line}): it is probably Western European text (Latin-1/Windows-1252). Save it again as "
+                f"UTF-8 (Excel: 'CSV UTF-8')."), line
+    return None
 
 
 def _decode_stream(path: Path, encoding: str, out=None, digest=None) -> DecodeResult:
@@ -306,14 +397,22 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     elif b"\x00" in head:
-        raise _reject(report, "binary_file",
-                      "this is not a text file (it contains binary data). Upload CSV, TSV, Excel .xlsx or Parquet.")
+        message, nul_line = _binary_problem(head)
+        raise _reject(report, "binary_file", message, row=nul_line)
     else:
         utf8 = _decode_stream(path, "utf-8", digest=digest)
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         if not utf8.ok:
             encoding = "gb18030"
             utf8_line = _line_of_offset(path, utf8.bad_offset)
+            if utf8.bad_offset == path.stat().st_size:  # an incomplete character at the very end
+                raise _reject(report, "truncated_file", f"the file ends in the middle of a character (line "
+                              f"{utf8_line}): it was cut short while saving, copying or downloading. Upload the "
+                              f"complete file.", row=utf8_line)
+            if head.startswith(codecs.BOM_UTF8):
+                raise _reject(report, "mislabelled_encoding", f"the file starts with a UTF-8 byte-order mark, "
+                              f"but line {utf8_line} is not UTF-8 (it may be GBK). Save it again as UTF-8 "
+                              f"(Excel: 'CSV UTF-8').", row=utf8_line)
             if utf8.utf8_text_before:
                 raise _reject(report, "mixed_encodings",
                               f"the file mixes encodings: lines before line {utf8_line} are UTF-8 text but line "
@@ -336,6 +435,9 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
                               f"(invalid bytes on line {line}). It may mix encodings or not be text; save it "
                               f"again as UTF-8 CSV.", row=line)
             raise _reject(report, "unknown_encoding", f"invalid {encoding} text on line {line}.", row=line)
+        if encoding == "gb18030" and (doubt := _gbk_doubt(path)):
+            source.close()
+            raise _reject(report, "unknown_encoding", doubt[0], row=doubt[1])
     source.sha256 = digest.hexdigest()
     source.encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
                        "gb18030": "GBK/GB18030"}[encoding]
@@ -346,6 +448,9 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
     if not sample_text.strip():
         source.close()
         raise _reject(report, "empty_file", "the file has no text (only blank lines).")
+    if problem := _not_a_table(sample_text):
+        source.close()
+        raise _reject(report, "not_a_table", problem)
     source.delimiter, first_row = _sniff_dialect(sample_text)
     source.has_header = _looks_like_header(first_row) if has_header is None else has_header
     if source.has_header:
@@ -355,13 +460,27 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
     return source
 
 
+def _not_a_table(sample_text: str) -> str | None:
+    """Why the start of a text file shows it is not a table (a web page, one endless line), or None."""
+    if re.match(r"\s*<(!doctype\s+html|html[\s>])", sample_text[:1024], re.IGNORECASE):
+        return ("this is a web page (HTML), not a table: the download probably failed or asked for a login. "
+                "Download the export again and upload the CSV or Excel file.")
+    if len(sample_text) >= SNIFF_BYTES and not re.search(r"[\r\n]", sample_text):
+        return (f"the first {SNIFF_BYTES >> 10} KB hold no line break, so this is not a table of one record per "
+                f"line. Check that it is the right file.")
+    return None
+
+
 def _sniff_dialect(sample_text: str) -> tuple[str | None, list[str]]:
     """The delimiter whose field count is most consistent over the sampled records (comma, tab,
     semicolon, pipe, then runs of whitespace), and the first record split with it."""
     lines = [line for line in sample_text.splitlines() if line.strip()][:200]
     best: tuple[float, int, str] | None = None
     for delimiter in (",", "\t", ";", "|"):
-        rows = [row for row in csv.reader(io.StringIO(sample_text), delimiter=delimiter) if row][:200]
+        try:
+            rows = [row for row in csv.reader(io.StringIO(sample_text, newline=""), delimiter=delimiter) if row][:200]
+        except csv.Error:  # a field over 128 KB: not a table split by this delimiter
+            continue
         counts = [len(row) for row in rows]
         if not counts:
             continue
@@ -371,7 +490,8 @@ def _sniff_dialect(sample_text: str) -> tuple[str | None, list[str]]:
             best = (consistency, mode, delimiter)
     if best is not None:
         delimiter = best[2]
-        return delimiter, next(row for row in csv.reader(io.StringIO(sample_text), delimiter=delimiter) if row)
+        return delimiter, next(row for row in csv.reader(io.StringIO(sample_text, newline=""), delimiter=delimiter)
+                               if row)
     counts = [len(line.split()) for line in lines]
     mode = max(set(counts), key=counts.count)
     if mode > 1 and counts.count(mode) / len(counts) >= 0.5:
@@ -413,10 +533,16 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
             names = archive.namelist()
             expanded = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise _reject(report, "bad_xlsx", "this is not a valid .xlsx workbook (the file is damaged or cut "
-                      "short). Save it again from Excel or WPS.") from None
+        with path.open("rb") as handle:
+            is_zip = handle.read(4) == b"PK\x03\x04"
+        raise _reject(report, "bad_xlsx", "this is not a valid .xlsx workbook " + (
+            "(the file is damaged or cut short). Save it again from Excel or WPS." if is_zip else
+            "(it is not even a zip archive, as every .xlsx is: probably a CSV or another file renamed). Upload "
+            "it under its real type, or save it again from Excel or WPS.")) from None
     if "xl/workbook.xml" not in names:
-        raise _reject(report, "bad_xlsx", "this zip file is not an Excel .xlsx workbook.")
+        held = ", ".join(repr(name) for name in names[:3]) + (", ..." if len(names) > 3 else "")
+        raise _reject(report, "bad_xlsx", f"this zip file is not an Excel .xlsx workbook (it holds "
+                      f"{held or 'nothing'}). Unzip it and upload the file inside.")
     if expanded > MAX_XLSX_UNCOMPRESSED:
         raise _reject(report, "xlsx_too_large",
                       f"the workbook expands to {expanded / 2**20:,.0f} MB, over the limit of "
@@ -425,7 +551,9 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
         sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None, dtype=object,
                                engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise _reject(report, "bad_xlsx", f"the workbook could not be read ({type(exc).__name__}: {exc}).") from None
+        raise _reject(report, "bad_xlsx", f"the workbook could not be read: it is damaged or was not written by a "
+                      f"spreadsheet program ({type(exc).__name__}: {str(exc)[:200]}). Save it again from Excel or "
+                      f"WPS.") from None
     if isinstance(sheets, dict):
         non_empty = [frame for frame in sheets.values() if not frame.dropna(how="all").empty]
         if not non_empty:
@@ -434,6 +562,8 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
     else:
         frame = sheets
     frame = frame.dropna(how="all", axis=1)
+    if frame.shape[1] > Limits.from_environment().max_columns:  # before the per-column work below
+        raise _too_many_columns(report, frame.shape[1])
     text = frame.apply(lambda column: column.map(_cell_text)).astype(object)
     first_row = ["" if v is None else v for v in text.iloc[0].tolist()] if len(text) else []
     header = _looks_like_header(first_row) if has_header is None else has_header
@@ -469,21 +599,34 @@ def _open_parquet(path: Path, report: ImportReport) -> Source:
     try:
         names = _parquet_columns(path)
     except duckdb.Error as exc:
-        raise _reject(report, "bad_parquet", f"this is not a readable Parquet file ({exc}).".replace("\n", " ")) from None
+        first_line = str(exc).partition("\n")[0]
+        raise _reject(report, "bad_parquet", f"this is not a readable Parquet file ({first_line}).") from None
     return Source(path=path, file_format="parquet", sha256=_sha256(path), headers=_unique_headers(names),
                   has_header=True)
 
 
 def _parquet_columns(path: Path) -> list[str]:
+    return [name for name, _ in _parquet_schema(path)]
+
+
+def _parquet_schema(path: Path) -> list[tuple[str, str]]:
+    """(name, type) of each top-level column as DuckDB reads it (a repeated name gets a suffix: ``id_1``)."""
     con = duckdb.connect()
     try:
-        return [row[0] for row in con.execute("select name from parquet_schema(?) where name <> 'schema' "
-                                              "and num_children is null", [str(path)]).fetchall()]
+        return con.execute("select column_name, column_type from (describe select * from read_parquet(?))",
+                           [str(path)]).fetchall()
     finally:
         con.close()
 
 
-# --- staging SQL --------------------------------------------------------------------------------
+def _parquet_text(name: str, column_type: str) -> str:
+    """SQL for a Parquet column's value as text; an instant (TIMESTAMP WITH TIME ZONE) as its UTC time,
+    since '2024-01-05 10:00:00+00' matches no date format."""
+    quoted = _quote_identifier(name)
+    return f"timezone('UTC', {quoted})" if column_type == "TIMESTAMP WITH TIME ZONE" else quoted
+
+
+# --- reading SQL --------------------------------------------------------------------------------
 
 def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -497,9 +640,6 @@ class RawReader:
     sample_sql: str          # the same rows, for sampling formats (no side effects)
     header_offset: int
     csv_rejects: bool = False  # DuckDB's CSV reader records malformed lines in import_reject_errors
-    # ``sql`` has no source_row: rows are numbered afterwards from the staging table's row ids, which follow
-    # the file's order, so the parallel CSV reader is not held back by a numbering step.
-    numbered_later: bool = False
 
 
 def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
@@ -518,8 +658,8 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
         sql = f"select cast(source_row as bigint) as source_row, {select} from import_frame"
         return RawReader(sql, {}, sql, 1)
     if source.file_format == "parquet":
-        select = ", ".join(f"nullif(trim(cast({_quote_identifier(p)} as varchar)), '') as {c}"
-                           for p, c in zip(_parquet_columns(source.path), names))
+        select = ", ".join(f"nullif(trim(cast({_parquet_text(p, t)} as varchar)), '') as {c}"
+                           for (p, t), c in zip(_parquet_schema(source.path), names))
         sql = f"select row_number() over () + 1 as source_row, {select} from read_parquet($path)"
         return RawReader(sql, {"path": str(source.path)}, sql, 1)
     offset = 1 if source.has_header else 0
@@ -545,38 +685,35 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
               f"skip = $skip, auto_detect = false, ignore_errors = true, max_line_size = 10000000 @REJECTS@)")
     select = ", ".join(f"nullif(trim({c}), '') as {c}" for c in names)
     params["delim"] = source.delimiter
-    sql = (f"select {select} from {reader}").replace(
-        "@REJECTS@", ", store_rejects = true, rejects_table = 'import_reject_errors', "
-                     "rejects_scan = 'import_reject_scans'")
-    # Samples and previews read only the first rows: WITH ORDINALITY numbers them in file order.
-    sample = f"select ordinality + $skip as source_row, {select} from {reader} with ordinality".replace("@REJECTS@", "")
-    return RawReader(sql, params, sample, offset, csv_rejects=True, numbered_later=True)
+    # WITH ORDINALITY numbers the rows in file order even when DuckDB reads the file with several threads
+    # (a window function would read it on one); lines it skips as malformed are not counted, so
+    # _number_rows adds them back.
+    sql = f"select ordinality + $skip as source_row, {select} from {reader} with ordinality"
+    rejects = ", store_rejects = true, rejects_table = 'import_reject_errors', rejects_scan = 'import_reject_scans'"
+    return RawReader(sql.replace("@REJECTS@", rejects), params, sql.replace("@REJECTS@", ""), offset, csv_rejects=True)
 
 
-def _number_rows(cur, reader: RawReader) -> None:
-    """Expose the staged rows as ``import_staged`` with their row numbers in the file.
+def _number_rows(cur, reader: RawReader, table: str, import_id: int) -> None:
+    """Make the stored rows' numbers those of the file when DuckDB skipped malformed lines (text files).
 
-    Text files: DuckDB's malformed lines go to ``import_rejects``, and the rows, staged in file order,
-    are numbered from their row ids; each skipped line shifts the rows after it by one, so the gaps are
-    added back. The row numbers are integers computed here, not text from the file.
+    The CSV reader numbers only the rows it returns, so each skipped line shifts the rows after it by
+    one; the skipped lines are listed in ``import_rejects`` and the shift is added back, in an update of
+    this import's own rows, made only when something was skipped.
     """
-    if reader.csv_rejects:
-        cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
-                    "from import_reject_errors")
-    if not reader.numbered_later:
-        cur.execute("create temp view import_staged as select * from import_staged_rows")
+    if not reader.csv_rejects:
         return
-    base = cur.execute("select coalesce(min(rowid), 0) from import_staged_rows").fetchall()[0][0]
-    record = f"(staged.rowid - {int(base)} + 1)"  # qualified: the gap subquery has a rowid of its own
-    gaps = ""
-    if cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
-        cur.execute("""
-            create temp table import_row_gaps as
-            select line - $offset - row_number() over (order by line) as good_before
-            from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
-        gaps = f" + (select count(*) from import_row_gaps g where g.good_before < {record})"
-    cur.execute(f"create temp view import_staged as select {record} + {int(reader.header_offset)}{gaps} "
-                f"as source_row, staged.* from import_staged_rows as staged")
+    cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
+                "from import_reject_errors")
+    if not cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
+        return
+    cur.execute("""
+        create temp table import_row_gaps as
+        select line - $offset - row_number() over (order by line) as good_before
+        from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
+    offset = int(reader.header_offset)
+    cur.execute(f"update {table} set source_row = source_row + (select count(*) from import_row_gaps g "
+                f"where g.good_before < {table}.source_row - {offset}) where import_id = $import_id",
+                {"import_id": import_id})
 
 
 @dataclass(frozen=True)
@@ -656,8 +793,8 @@ def _field_expressions(cur, reader: RawReader, table: str, mapping: dict[str, in
         expressions.append(f"{parsed} as {name}")
         column = headers[mapping[name]]
         if spec.required:
-            checks.append(("missing_value", f"{name} is required but the cell is empty", f"{raw} is null",
-                           raw, column))
+            checks.append(("missing_value", f"{name} is required but the cell is empty",
+                           blank_sql(raw) if spec.kind == "id" else f"{raw} is null", raw, column))
         if spec.kind in _PROBLEM_TEXT:
             kind, text = _PROBLEM_TEXT[spec.kind]
             text = text.format(fmt=report.formats.get(name, ""), low=spec.low or 0, high=spec.high or 0)
@@ -685,14 +822,16 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
                 table: str = "transactions", mapping: dict[str, str | int] | None = None,
                 has_header: bool | None = None, strict: bool = False, date_order: str | None = None,
                 drop_duplicates: bool = False, append: bool = False, original_name: str | None = None,
-                sheet: str | int | None = None, keep_upload: bool = True) -> ImportReport:
+                sheet: str | int | None = None, keep_upload: bool = True,
+                actor: audit.Actor | None = None) -> ImportReport:
     """Import one file into ``table`` of ``dataset``; all or nothing.
 
     ``dataset`` defaults to the file's name for transactions and to the active dataset
     for customers and interactions. Lenient mode (the default) skips bad rows and
     reports each; ``strict`` rejects the file on any error. Exact duplicate rows are
     reported and kept unless ``drop_duplicates``. Raises ImportRejected (with
-    ``.report``) or NeedsDecision; on either the database is unchanged.
+    ``.report``) or NeedsDecision; on either the database is unchanged. An accepted import is
+    written to the audit log in the import's transaction, as done by ``actor`` (None: this process's user).
     """
     path = Path(path)
     file_name = original_name or path.name
@@ -701,7 +840,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
     report = ImportReport(file_name=file_name, table=table, strict=strict)
     if dataset is None:
         if table == "transactions":
-            dataset = Path(file_name).stem or "imported"
+            dataset = Path(file_name).stem[:100].strip() or "imported"  # dataset names have at most 100 characters
         else:
             dataset = db.get_dataset(con).name
     report.dataset = db.validate_dataset_name(dataset)
@@ -719,13 +858,16 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
             report.stored_path = str(stored_path)
         with db.write_transaction(con) as cur, _memory_limit(cur, IMPORT_MEMORY_LIMIT):
             _stage_and_store(cur, source, report, table, column_index, strict, date_order, drop_duplicates, append)
+            audit.record_import(cur, actor, report, append)
         report.accepted = True
         report.dataset_version = db.get_dataset(con, report.dataset).version
         return report
     except (ImportRejected, NeedsDecision) as exc:
+        if isinstance(exc, ImportRejected):
+            report.reason = str(exc).removeprefix(f"{file_name}: ")
         if isinstance(exc, ImportRejected) and exc.report is None:
             exc.report = report
-            if not report.problems:
+            if not any(p.severity == ERROR for p in report.problems):
                 report.add(Problem(exc.kind, ERROR, str(exc).split(": ", 1)[-1]))
         _discard_upload(con, stored_path)
         raise
@@ -733,6 +875,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         _discard_upload(con, stored_path)
         message = _duckdb_message(exc)
         report.add(Problem("unreadable", ERROR, message))
+        report.reason = message
         raise ImportRejected(f"{file_name}: {message}", report) from None
     finally:
         source.close()
@@ -768,27 +911,44 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     expressions, checks = _field_expressions(cur, reader, table, column_index, source.headers, file_name,
                                              date_order, report)
     fields = list(db.TABLE_COLUMNS[table])
-    flags = [f"({condition}) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
+    # Every row goes straight into the table, in one pass over the file; a row that fails a check carries
+    # the failed checks as bits of import_flags and the raw text of the checked cells in import_values,
+    # is reported from there and deleted before commit. Stored rows never keep either column.
+    flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
     any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
+    flag_bits = " + ".join(f"case when bad_{i} then {1 << i} else 0 end" for i in range(len(checks))) or "0"
     raw_columns = sorted({raw for *_, raw, _ in checks})
-    # Raw text is kept only for flagged rows: it is what the report quotes.
-    kept_raw = [f"case when is_bad then {raw} end as {raw}" for raw in raw_columns]
-    row = "" if reader.numbered_later else "source_row, "
+    raw_values = f"[{', '.join(raw_columns)}]" if raw_columns else "null"
+    dataset_id = db.ensure_dataset(cur, report.dataset)
+    import_id = cur.execute(
+        "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
+        "rows_loaded, rows_rejected, mapping) values (?, ?, ?, ?, ?, ?, 0, 0, 0, ?) returning import_id",
+        [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
+         json.dumps(report.mapping, ensure_ascii=False)]).fetchall()[0][0]
+    typed = ", ".join(f"cast({c} as {t})" for c, t in db.TABLE_COLUMNS[table].items())
     cur.execute(
-        f"create temp table import_staged_rows as with raw as ({reader.sql}), "
-        f"parsed as (select {row}{', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
-        f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed), "
-        f"final as (select {row}{', '.join(fields)}, "
-        f"{', '.join([f'bad_{i}' for i in range(len(checks))] + ['is_bad'] + kept_raw)} from flagged) "
-        f"select * from final", reader.params)
-    _number_rows(cur, reader)
+        f"insert into {table} (dataset_id, import_id, source_row, {', '.join(fields)}, import_flags, import_values) "
+        f"select $dataset_id, $import_id, source_row, {typed}, "
+        f"case when is_bad then {flag_bits} end, case when is_bad then {raw_values} end from ("
+        f"with raw as ({reader.sql}), "
+        f"parsed as (select source_row, {', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
+        f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed) "
+        f"select * from flagged)", {**reader.params, "dataset_id": dataset_id, "import_id": import_id})
+    _number_rows(cur, reader, table, import_id)
+    # The checks below read this import's rows as ``import_staged``: check marks as bad_i, raw text by column.
+    bad_columns = "".join(f", coalesce((import_flags & {1 << i}) <> 0, false) as bad_{i}" for i in range(len(checks)))
+    raw_columns_sql = "".join(f", import_values[{k + 1}] as {raw}" for k, raw in enumerate(raw_columns))
+    cur.execute(f"create temp view import_staged as select source_row, {', '.join(fields)}, "
+                f"import_flags is not null as is_bad{bad_columns}{raw_columns_sql} "
+                f"from {table} where import_id = {int(import_id)}")
 
     structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
                              "any_value(error_message order by error_message) from import_rejects "
                              "group by line order by line").fetchall()
     for line, error_type, csv_line, message in structural:
         if "COLUMNS" in error_type:
-            found = len(next(csv.reader([csv_line or ""], delimiter=source.delimiter or ","), []))
+            found = len(next(csv.reader(io.StringIO(csv_line or "", newline=""),  # it may hold a line break
+                                        delimiter=source.delimiter or ","), []))
             kind, message = "wrong_field_count", f"has {found} fields but the header has {len(source.headers)}"
         else:
             kind = error_type.lower().replace(" ", "_")
@@ -817,7 +977,9 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
             report.counts[kind] += count - len(examples)
 
     cur.execute("create temp table import_excluded (source_row bigint, reason varchar)")
-    if table == "transactions" and "order_id" in column_index:
+    by_order = table == "transactions" and "order_id" in column_index
+    _find_repeat_groups(cur, table, fields, by_order)
+    if by_order:
         _check_orders(cur, report)
     dropped = _check_duplicates(cur, report, table, fields, drop_duplicates)
     conflicts = cur.execute("select count(*) from import_excluded where reason = 'conflict'").fetchall()[0][0]
@@ -826,34 +988,57 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     if strict and report.error_count:
         raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and strict mode is on; "
                              f"nothing was imported.", report)
-    cur.execute("create temp view import_final as select * from import_staged where not is_bad "
-                "and source_row not in (select source_row from import_excluded)")
     loaded = staged_rows - bad_rows - conflicts - dropped
     if loaded == 0:
         raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
                              f"imported. Check the column mapping and formats in the report.", report)
-    dataset_id = db.ensure_dataset(cur, report.dataset)
-    import_id = cur.execute(
-        "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
-        "rows_loaded, rows_rejected, mapping, report) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning import_id",
-        [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
-         report.rows_read, loaded, report.rows_rejected, json.dumps(report.mapping, ensure_ascii=False),
-         json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False)]).fetchall()[0][0]
-    db.replace_table_rows(cur, dataset_id, table, "import_final", import_id, append=append)
+    cur.execute(f"delete from {table} where import_id = $import_id and (import_flags is not null "
+                f"or source_row in (select source_row from import_excluded))", {"import_id": import_id})
+    if not append:
+        cur.execute(f"delete from {table} where dataset_id = $dataset_id and import_id <> $import_id",
+                    {"dataset_id": dataset_id, "import_id": import_id})
+    cur.execute("update imports set rows_read = ?, rows_loaded = ?, rows_rejected = ?, report = ? where import_id = ?",
+                [report.rows_read, loaded, report.rows_rejected,
+                 json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False), import_id])
     report.rows_loaded = loaded
     db.bump_version(cur, dataset_id)
+
+
+def _row_key(table: str, fields: list[str]) -> str:
+    """What makes two rows the same: the customer id for customers, every field otherwise."""
+    return "customer_id" if table == "customers" else ", ".join(fields)
+
+
+def _find_repeat_groups(cur, table: str, fields: list[str], by_order: bool) -> None:
+    """One pass over the imported rows finds every group that could hold a repeat: ``import_repeat_groups``.
+
+    Both later checks look only at rows that share something: duplicates are identical in every field
+    (so, with order ids, they share the order id) and an order-id conflict needs two rows of one order.
+    So rows are grouped by a hash of the order id when there is one, else by a hash of the whole row;
+    groups of one row, nearly all rows of a typical file, are settled by this single aggregate, and the
+    exact checks then read only the few candidates. ``may_conflict`` marks orders seen under two customers.
+    """
+    row_hash = f"hash({_row_key(table, fields)})"
+    if by_order:
+        by_row, group_key = "order_id is null", f"case when order_id is null then {row_hash} else hash(order_id) end"
+        may_conflict = "min(hash(customer_id)) <> max(hash(customer_id))"  # by_row groups share a customer
+    else:
+        by_row, group_key, may_conflict = "true", row_hash, "false"
+    cur.execute(f"""
+        create temp table import_repeat_groups as
+        select {by_row} as by_row, {group_key} as group_key, {may_conflict} as may_conflict
+        from import_staged where not is_bad
+        group by by_row, group_key having count(*) > 1""")
 
 
 def _check_orders(cur, report: ImportReport) -> None:
     """An order id that belongs to two customers cannot be right: all rows of such orders are errors.
 
-    Hashes first (one small aggregate even over 10M orders), then the exact check on the few candidates.
+    Candidates come from ``import_repeat_groups``; the exact check reads only their rows.
     """
     cur.execute("""
         create temp table import_order_candidates as
-        select hash(order_id) as order_hash from import_staged
-        where order_id is not null and not is_bad
-        group by 1 having min(hash(customer_id)) <> max(hash(customer_id))""")
+        select group_key as order_hash from import_repeat_groups where may_conflict""")
     if not cur.execute("select count(*) from import_order_candidates").fetchall()[0][0]:
         return
     cur.execute("""
@@ -890,16 +1075,24 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
     For customers, a repeated customer id keeps the last row (exports list updates last).
     Returns the number of rows dropped.
     """
-    if table == "customers":
-        key, keep_last, label = "customer_id", True, "customer_id"
-    else:
-        key, keep_last = ", ".join(fields), False
-        label = "order_id is null" if table == "transactions" else "false"
-    # A hash per row makes the search for repeats one cheap aggregate; equal rows are then compared exactly.
+    key = _row_key(table, fields)
+    keep_last = table == "customers"
+    label = "customer_id" if keep_last else "order_id is null" if table == "transactions" else "false"
+    candidate_groups, order_groups = cur.execute(
+        "select count(*), count(*) filter (where not by_row) from import_repeat_groups").fetchall()[0]
+    if not candidate_groups:
+        return 0
+    # Rows grouped by order id share an order, not yet every field: their row hashes are grouped again,
+    # over those candidates only. Equal rows are then compared exactly.
+    order_candidates = (f"""
+        union
+        select hash({key}) from import_staged
+        where not is_bad and order_id is not null
+          and hash(order_id) in (select group_key from import_repeat_groups where not by_row)
+        group by 1 having count(*) > 1""" if order_groups else "")
     cur.execute(f"""
         create temp table import_repeat_hashes as
-        select hash({key}) as row_hash from import_staged where not is_bad
-        group by 1 having count(*) > 1""")
+        select group_key as row_hash from import_repeat_groups where by_row {order_candidates}""")
     if not cur.execute("select count(*) from import_repeat_hashes").fetchall()[0][0]:
         return 0
     cur.execute(f"""
@@ -982,6 +1175,8 @@ def preview_file(path: str | os.PathLike, table: str = "transactions", has_heade
             cur = con.cursor()
             reader = _raw_reader(cur, source)
             frame = cur.execute(f"select * from ({reader.sample_sql}) limit {int(rows)}", reader.params).df()
+        except duckdb.Error as exc:
+            raise _reject(report, "unreadable", _duckdb_message(exc)) from None
         finally:
             con.close()
         frame.columns = ["row"] + source.headers

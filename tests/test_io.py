@@ -137,6 +137,30 @@ def test_identical_rows_kept_and_reported_unless_dropped(con, tmp_path):
     assert report.rows_loaded == 2 and report.rows_dropped_as_duplicates == 1
 
 
+def test_repeats_and_order_conflicts_found_among_multi_line_orders(con, tmp_path):
+    # o1 has two different lines (fine) and one line exported twice; o2 is claimed by two customers;
+    # rows without an order id repeat once; customers' rows in other orders are left alone.
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,order_id,order_date,amount\n"
+                    "c1,o1,2024-01-01,5\n"       # 2
+                    "c1,o1,2024-01-01,7\n"       # 3
+                    "c1,o1,2024-01-01,5\n"       # 4: row 2 again
+                    "c2,o2,2024-01-02,9\n"       # 5
+                    "c3,o2,2024-01-02,9\n"       # 6: o2 under a second customer
+                    "c4,,2024-01-03,1\n"         # 7
+                    "c4,,2024-01-03,1\n"         # 8: identical, no order id
+                    "c5,o3,2024-01-04,2\n")      # 9
+    report = import_file(con, path, dataset="orders")
+    assert report.counts == {"duplicate_rows": 1, "order_id_conflict": 2, "identical_rows_without_order_id": 1}
+    assert {p.row for p in report.problems if p.kind == "order_id_conflict"} == {5, 6}
+    assert [p.row for p in report.problems if p.kind == "duplicate_rows"] == [2]
+    assert "rows 2, 4" in next(p.message for p in report.problems if p.kind == "duplicate_rows")
+    assert stored(con, "orders", columns="source_row")["source_row"].tolist() == [2, 3, 4, 7, 8, 9]
+    report = import_file(con, path, dataset="orders", drop_duplicates=True)
+    assert report.rows_dropped_as_duplicates == 2
+    assert stored(con, "orders", columns="source_row")["source_row"].tolist() == [2, 3, 7, 9]
+
+
 def test_row_numbers_stay_true_after_a_malformed_line(con, tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\nc2,2024-01-01,5,extra\n"
@@ -144,6 +168,10 @@ def test_row_numbers_stay_true_after_a_malformed_line(con, tmp_path):
     report = import_file(con, path, dataset="rows")
     assert {(p.kind, p.row) for p in report.problems} == {("wrong_field_count", 3), ("bad_amount", 5)}
     assert stored(con, "rows", columns="source_row")["source_row"].tolist() == [2, 4, 6]
+    # the bad row was stored with its check marks during the import, and deleted before commit
+    marked = db.query_df(con, "select count(*) as n from transactions where import_flags is not null "
+                              "or import_values is not null")
+    assert marked["n"][0] == 0
 
 
 def test_upload_kept_with_checksum_and_deleted_with_dataset(con, tmp_path):
