@@ -668,11 +668,11 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
         # Runs of spaces are not a CSV delimiter DuckDB understands: read whole lines and split them in SQL.
         cur.execute(
             "create temp table import_split as select source_row, fields from ("
-            "select row_number() over () + $skip as source_row, line, "
+            "select ordinality + $skip as source_row, line, "
             + ("string_split_regex(trim(line), '\\s+')" if source.delimiter == " " else "[line]") +
             " as fields from read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', "
             "escape = '', header = false, auto_detect = false, skip = $skip, strict_mode = false, "
-            "null_padding = true)) where trim(coalesce(line, '')) <> ''", params)
+            "null_padding = true) with ordinality) where trim(coalesce(line, '')) <> ''", params)
         cur.execute("insert into import_rejects select source_row, "
                     "case when len(fields) > $n then 'TOO MANY COLUMNS' else 'MISSING COLUMNS' end, "
                     "array_to_string(fields, ' '), 'expected ' || $n || ' fields, found ' || len(fields) "
