@@ -1010,25 +1010,21 @@ def _row_key(table: str, fields: list[str]) -> str:
 
 
 def _find_repeat_groups(cur, table: str, fields: list[str], by_order: bool) -> None:
-    """One pass over the imported rows finds every group that could hold a repeat: ``import_repeat_groups``.
+    """Every group of imported rows that could hold a repeat, in one aggregate per row: ``import_repeat_groups``.
 
     Both later checks look only at rows that share something: duplicates are identical in every field
     (so, with order ids, they share the order id) and an order-id conflict needs two rows of one order.
-    So rows are grouped by a hash of the order id when there is one, else by a hash of the whole row;
-    groups of one row, nearly all rows of a typical file, are settled by this single aggregate, and the
-    exact checks then read only the few candidates. ``may_conflict`` marks orders seen under two customers.
+    So rows with an order id are grouped by a hash of it and rows without one by a hash of the whole
+    row; groups of one row, nearly all rows of a typical file, are settled here, and the exact checks
+    then read only the few candidates. ``may_conflict`` marks orders seen under two customers.
     """
     row_hash = f"hash({_row_key(table, fields)})"
-    if by_order:
-        by_row, group_key = "order_id is null", f"case when order_id is null then {row_hash} else hash(order_id) end"
-        may_conflict = "min(hash(customer_id)) <> max(hash(customer_id))"  # by_row groups share a customer
-    else:
-        by_row, group_key, may_conflict = "true", row_hash, "false"
-    cur.execute(f"""
-        create temp table import_repeat_groups as
-        select {by_row} as by_row, {group_key} as group_key, {may_conflict} as may_conflict
-        from import_staged where not is_bad
-        group by by_row, group_key having count(*) > 1""")
+    by_rows = (f"select true as by_row, {row_hash} as group_key, false as may_conflict from import_staged "
+               f"where not is_bad {'and order_id is null ' if by_order else ''}group by 2 having count(*) > 1")
+    by_orders = ("select false as by_row, hash(order_id) as group_key, min(hash(customer_id)) <> max(hash(customer_id)) "
+                 "as may_conflict from import_staged where not is_bad and order_id is not null "
+                 "group by 2 having count(*) > 1 union all ")
+    cur.execute(f"create temp table import_repeat_groups as {by_orders if by_order else ''}{by_rows}")
 
 
 def _check_orders(cur, report: ImportReport) -> None:
