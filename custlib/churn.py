@@ -23,7 +23,6 @@ step                  features as of           labels from                  used
 ====================  =======================  ===========================  =======================
 train                 ``T0 = A - 2N``          ``(T0, T1]``                 fitting the candidates
 validate              ``T1 = A - N``           ``(T1, A]``                  metrics, model choice
-refit                 ``T1``                   ``(T1, A]``                  the model that scores
 score                 ``A``                    (the future)                 churn_probability
 ====================  =======================  ===========================  =======================
 
@@ -32,8 +31,13 @@ The candidates are evaluated on a window they never saw, and every feature is co
 Nothing dated after ``A`` is read at all (``tests/test_churn.py`` adds later rows and checks that
 features, training sets, metrics and scores do not move). The customers table is an undated snapshot
 (region, industry, company size are taken as stored), as documented in :mod:`custlib.features`.
+The chosen candidate gives the scores, so the metrics in the report are those of the model that scores;
+with ``refit=True`` the chosen kind is fitted again on the validation window (features as of ``T1``,
+labels ``(T1, A]``) and that model scores instead (fresher, unmeasured, one more fit).
 On large data the models are fitted on a seeded sample of :data:`MAX_FIT_ROWS` customers per window
-and measured on :data:`MAX_EVAL_ROWS` (the report's notes say so).
+and measured on :data:`MAX_EVAL_ROWS` (the report's notes say so), and predictions are made in batches
+of :data:`PREDICT_BATCH_ROWS` customers from one float matrix (:class:`ModelInputs`): the 1M-customer
+demo is fitted and scored in about 7 s on one thread (``bench/bench_churn.py``, docs/models.md).
 
 Models (scikit-learn, every step a ``Pipeline`` / ``ColumnTransformer``, ``random_state`` set):
 
@@ -71,6 +75,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -80,7 +86,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -90,8 +96,8 @@ from .errors import CustlibError
 __all__ = [
     "ChurnModel", "ChurnReport", "ChurnWindows", "score_churn", "score_customers", "churn_examples",
     "default_horizon_days", "horizon_from_gaps", "active_customers", "classification_metrics",
-    "top_decile_lift", "churn_reasons", "recommend_actions", "make_pipeline", "REASON_RULES",
-    "ACTION_RULES", "ACTIONS", "SCORE_COLUMNS", "METRIC_COLUMNS",
+    "top_decile_lift", "churn_reasons", "recommend_actions", "make_pipeline", "ModelInputs", "predict_in_batches",
+    "REASON_RULES", "ACTION_RULES", "ACTIONS", "SCORE_COLUMNS", "METRIC_COLUMNS",
 ]
 
 # --- horizon ------------------------------------------------------------------------------------
@@ -136,9 +142,13 @@ def _active_days(horizon_days: int, active_days: int | None) -> int:
 def active_customers(features: pd.DataFrame, active_days: int) -> pd.DataFrame:
     """The rows of a :func:`~custlib.features.customer_features` frame whose last purchase day lies in
     the ``active_days`` days ending on the feature date (``days_since_last_order < active_days``)."""
+    return features.take(_active_rows(features, active_days)).reset_index(drop=True)
+
+
+def _active_rows(features: pd.DataFrame, active_days: int) -> np.ndarray:
+    """Positions of the active customers in a features frame."""
     since = pd.to_numeric(features["days_since_last_order"]).to_numpy(dtype=float, na_value=np.nan)
-    keep = since < active_days          # NaN (refunds only, never a purchase) is never active
-    return features.loc[keep].reset_index(drop=True)
+    return np.flatnonzero(since < active_days)      # NaN (refunds only, never a purchase) is never active
 
 
 def churn_examples(con, dataset_id: int, feature_date, horizon_days: int,
@@ -167,7 +177,7 @@ def churn_examples(con, dataset_id: int, feature_date, horizon_days: int,
 # --- model inputs and pipelines -----------------------------------------------------------------
 
 #: Numeric inputs of both models: columns of :data:`custlib.features.FEATURE_COLUMNS` plus two ratios
-#: made by :func:`model_inputs`. Dates, ``recency``/``T`` (duplicates in other units) and
+#: made by :class:`ModelInputs`. Dates, ``recency``/``T`` (duplicates in other units) and
 #: ``purchase_days`` (= frequency + 1) are left out.
 NUMERIC_INPUTS: tuple[str, ...] = (
     "frequency", "orders_count", "recency_days", "T_days", "days_since_last_order",
@@ -198,36 +208,89 @@ MAX_FIT_ROWS = 200_000
 MAX_EVAL_ROWS = 300_000
 
 
+#: A missing category is a category of its own: a dataset without a customers table has only that one
+#: (and scikit-learn's estimators cannot bin a column that is entirely missing).
 UNKNOWN_CATEGORY = "(unknown)"
+#: Codes per category column for gradient boosting (its histograms hold at most 255 categories): with more
+#: categories, the rarest share one code (:class:`ModelInputs` ``max_categories``).
+MAX_TREE_CATEGORIES = 64
 
 
-def model_inputs(features: pd.DataFrame) -> pd.DataFrame:
-    """The model's input columns from a features frame: numbers as float (missing = NaN), categories as
-    text (missing = NaN), and the two ratios of :data:`DERIVED_INPUTS`. The first step of every pipeline."""
+def _require_inputs(features: pd.DataFrame) -> None:
     missing = [c for c in NUMERIC_INPUTS + CATEGORICAL_INPUTS
                if c not in features.columns and c not in DERIVED_INPUTS]
     if missing:
         raise ValueError(f"missing columns {missing}: pass the frame from custlib.features.customer_features")
-    numbers = np.empty((len(features), len(NUMERIC_INPUTS)))
-    position = {column: j for j, column in enumerate(NUMERIC_INPUTS)}
-    for column, j in position.items():
-        if column not in DERIVED_INPUTS:
-            numbers[:, j] = _floats(features[column])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = numbers[:, position["typical_gap_days"]]
-        numbers[:, position["overdue_ratio"]] = np.where(
-            gap > 0, numbers[:, position["days_since_last_order"]] / gap, np.nan)
-        sales = numbers[:, position["gross_sales_amount"]]
-        numbers[:, position["return_share"]] = np.where(
-            sales > 0, numbers[:, position["returns_amount"]] / sales, np.nan)
-    # one float block (cheap to select and hand to scikit-learn), then the categories as objects, NaN if missing
-    frame = pd.DataFrame(numbers, columns=list(NUMERIC_INPUTS), index=features.index)
-    for column in CATEGORICAL_INPUTS:
-        # "(unknown)" is a category of its own: a dataset without a customers table has only that one,
-        # and scikit-learn's encoders cannot bin a column that is entirely missing.
-        values = features[column].to_numpy(dtype=object, na_value=None)
-        frame[column] = np.where(pd.isna(values), UNKNOWN_CATEGORY, values).astype(object)
-    return frame
+
+
+def _category_text(values) -> pd.Series:
+    """A category column as text, missing values as :data:`UNKNOWN_CATEGORY`."""
+    return pd.Series(values).astype("str").fillna(UNKNOWN_CATEGORY)
+
+
+class ModelInputs(TransformerMixin, BaseEstimator):
+    """The first step of every pipeline: a features frame in, one float matrix out.
+
+    Columns, in order (``get_feature_names_out``): the codes of :data:`CATEGORICAL_INPUTS`, then
+    :data:`NUMERIC_INPUTS` as float (missing = NaN), the two ratios of :data:`DERIVED_INPUTS` included.
+    A category's code is its place in the sorted categories seen at fit time (a missing value is the
+    category :data:`UNKNOWN_CATEGORY`); a category never seen at fit time is NaN, which the trees send
+    down their missing-value branch and the one-hot encoder treats as unknown. With more than
+    ``max_categories`` categories (None: no cap), the ``max_categories - 1`` most frequent keep a code of
+    their own and the others share the last one, as scikit-learn's ``OrdinalEncoder(max_categories=...)``
+    does. The same codes as ``OrdinalEncoder`` on the text, but matched once per column through a hash
+    lookup, so the estimators downstream never see a string and predicting does no per-row text work.
+
+    Learned: ``category_codes_``, per category column a Series category -> code.
+    """
+
+    def __init__(self, max_categories: int | None = None):
+        self.max_categories = max_categories
+
+    def fit(self, X: pd.DataFrame, y=None) -> ModelInputs:
+        _require_inputs(X)
+        cap = self.max_categories
+        if cap is not None and int(cap) < 2:
+            raise ValueError(f"max_categories must be at least 2 or None; got {cap}")
+        codes = {}
+        for column in CATEGORICAL_INPUTS:
+            counts = _category_text(X[column]).value_counts(sort=False)
+            names = sorted(counts.index, key=str)
+            if cap is None or len(names) <= int(cap):
+                frequent, rare = names, []
+            else:   # the most frequent first, ties by name; the rest share the last code
+                ranked = sorted(names, key=lambda name: (-counts[name], str(name)))
+                frequent = sorted(ranked[:int(cap) - 1], key=str)
+                rare = sorted(ranked[int(cap) - 1:], key=str)
+            codes[column] = pd.Series(np.r_[np.arange(len(frequent)), np.full(len(rare), len(frequent))],
+                                      index=pd.Index(frequent + rare, dtype=object), dtype=float)
+        self.category_codes_ = codes
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "category_codes_")
+        _require_inputs(X)
+        n_categories = len(CATEGORICAL_INPUTS)
+        matrix = np.empty((len(X), n_categories + len(NUMERIC_INPUTS)))
+        for j, column in enumerate(CATEGORICAL_INPUTS):
+            codes = self.category_codes_[column]
+            at = codes.index.get_indexer(_category_text(X[column]))
+            matrix[:, j] = np.where(at >= 0, codes.to_numpy()[at], np.nan)
+        position = {column: n_categories + j for j, column in enumerate(NUMERIC_INPUTS)}
+        for column, j in position.items():
+            if column not in DERIVED_INPUTS:
+                matrix[:, j] = _floats(X[column])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = matrix[:, position["typical_gap_days"]]
+            matrix[:, position["overdue_ratio"]] = np.where(
+                gap > 0, matrix[:, position["days_since_last_order"]] / gap, np.nan)
+            sales = matrix[:, position["gross_sales_amount"]]
+            matrix[:, position["return_share"]] = np.where(
+                sales > 0, matrix[:, position["returns_amount"]] / sales, np.nan)
+        return matrix
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(CATEGORICAL_INPUTS + NUMERIC_INPUTS, dtype=object)
 
 
 def _floats(values) -> np.ndarray:
@@ -242,65 +305,76 @@ class FillEmptyColumns(TransformerMixin, BaseEstimator):
 
     Gradient boosting handles missing values natively but cannot bin a column with no value at all
     (a dataset without surveys has no NPS): such a column carries no information, so a constant
-    stands in for it, at fit and at predict time alike.
+    stands in for it, at fit and at predict time alike. Reads and returns a float matrix.
     """
 
     def fit(self, X, y=None):
-        frame = pd.DataFrame(X)
-        self.empty_columns_ = [c for c in frame.columns if frame[c].isna().all()]
+        self.empty_columns_ = np.flatnonzero(np.isnan(np.asarray(X, dtype=float)).all(axis=0))
         return self
 
     def transform(self, X):
         check_is_fitted(self, "empty_columns_")
-        if not self.empty_columns_:
+        X = np.asarray(X, dtype=float)
+        if self.empty_columns_.size == 0:
             return X
-        frame = pd.DataFrame(X).copy()
-        frame[self.empty_columns_] = 0.0
-        return frame
+        X = X.copy()
+        X[:, self.empty_columns_] = 0.0
+        return X
 
 
 def make_pipeline(kind: str, random_state: int = 0, calibration: str = "sigmoid"):
     """An unfitted scikit-learn estimator of one kind ("gbm" or "logistic") that reads a features frame.
 
-    ``"gbm"``: ``CalibratedClassifierCV`` over [model_inputs -> ColumnTransformer(ordinal-encoded
-    categories, numbers as they are) -> HistGradientBoostingClassifier], calibrated (``calibration``,
-    "sigmoid" or "isotonic") on a stratified 20% of the training rows the trees do not see.
-    ``"logistic"``: [model_inputs -> ColumnTransformer(numbers: arcsinh, mean imputation with missing
-    indicators, StandardScaler; categories: one-hot) -> LogisticRegression (Newton-Cholesky:
+    Both start with :class:`ModelInputs` (category codes and numbers in one float matrix), so the
+    estimators never see text.
+    ``"gbm"``: [ModelInputs (at most :data:`MAX_TREE_CATEGORIES` codes per column) -> FillEmptyColumns ->
+    ``CalibratedClassifierCV`` over a HistGradientBoostingClassifier with the codes as categorical
+    features], calibrated (``calibration``, "sigmoid" or "isotonic") on a stratified 20% of the training
+    rows the trees do not see.
+    ``"logistic"``: [ModelInputs -> ColumnTransformer(numbers: arcsinh, mean imputation with missing
+    indicators, StandardScaler; category codes: one-hot) -> LogisticRegression (Newton-Cholesky:
     few columns, many rows)].
     """
-    numeric, categorical = list(NUMERIC_INPUTS), list(CATEGORICAL_INPUTS)
-    to_inputs = FunctionTransformer(model_inputs)
+    categorical = list(range(len(CATEGORICAL_INPUTS)))
+    numeric = list(range(len(CATEGORICAL_INPUTS), len(CATEGORICAL_INPUTS) + len(NUMERIC_INPUTS)))
     if kind == "gbm":
-        # A missing category stays NaN: the trees send missing values down their own branch.
-        columns = ColumnTransformer([
-            ("categories", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                                          max_categories=64), categorical),
-            ("numbers", "passthrough", numeric),
-        ])
         trees = HistGradientBoostingClassifier(
             max_iter=200, learning_rate=0.15, max_leaf_nodes=31, min_samples_leaf=40, l2_regularization=1.0,
-            categorical_features=list(range(len(categorical))), early_stopping=True, validation_fraction=0.1,
+            categorical_features=categorical, early_stopping=True, validation_fraction=0.1,
             n_iter_no_change=10, random_state=random_state)
-        boosted = Pipeline([("inputs", to_inputs), ("empty", FillEmptyColumns()), ("columns", columns),
-                            ("trees", trees)])
-        return CalibratedClassifierCV(
-            boosted, method=calibration,
+        calibrated = CalibratedClassifierCV(
+            trees, method=calibration,
             cv=StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=random_state))
+        return Pipeline([("inputs", ModelInputs(max_categories=MAX_TREE_CATEGORIES)),
+                         ("empty", FillEmptyColumns()), ("calibrated", calibrated)])
     if kind == "logistic":
         columns = ColumnTransformer([
             ("numbers", Pipeline([("compress", FunctionTransformer(np.arcsinh)),
                                   ("fill", SimpleImputer(strategy="mean", add_indicator=True,
                                                          keep_empty_features=True)),
                                   ("scale", StandardScaler())]), numeric),
-            # a missing category is a category of its own
+            # the "(unknown)" category has a column of its own; a category unseen at fit time (NaN) is unknown
             ("categories", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20,
-                                         max_categories=30), categorical),
+                                         max_categories=30, sparse_output=False), categorical),
         ])
-        return Pipeline([("inputs", to_inputs), ("columns", columns),
+        return Pipeline([("inputs", ModelInputs()), ("columns", columns),
                          ("logistic", LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100,
                                                          random_state=random_state))])
     raise ValueError(f"unknown model kind {kind!r}: choose one of {', '.join(MODEL_KINDS)}")
+
+
+#: Customers per prediction batch. Boosted trees read their whole input once per tree; a batch this size
+#: (about 8 MB of model inputs) stays in the processor's cache from one tree to the next. Scoring the
+#: 700,000 active customers of the 1M-customer demo in one go took twice the CPU time of batches.
+PREDICT_BATCH_ROWS = 25_000
+
+
+def predict_in_batches(estimator, features: pd.DataFrame, batch_rows: int = PREDICT_BATCH_ROWS) -> np.ndarray:
+    """``estimator.predict_proba(features)``, computed ``batch_rows`` rows at a time (the same numbers)."""
+    if len(features) <= batch_rows:
+        return estimator.predict_proba(features)
+    return np.concatenate([estimator.predict_proba(features.iloc[start:start + batch_rows])
+                           for start in range(0, len(features), batch_rows)])
 
 
 # --- metrics ------------------------------------------------------------------------------------
@@ -374,7 +448,7 @@ class ChurnWindows:
     def describe(self) -> str:
         return (f"trained on customers active on {self.train_feature_date} (did they buy by "
                 f"{self.valid_feature_date}?), validated on those active on {self.valid_feature_date} (did they "
-                f"buy by {self.as_of}?), then refitted on the validation window to score as of {self.as_of}")
+                f"buy by {self.as_of}?), scoring as of {self.as_of}")
 
 
 @dataclass
@@ -384,7 +458,9 @@ class ChurnReport:
     ``metrics``: one row per model ("gbm", "logistic", "bgnbd"), columns :data:`METRIC_COLUMNS`
     (``n_train`` counts the customers a model was fitted on; NA for BG/NBD, which learns from no churn
     labels; ``n_valid`` and ``positive_rate`` are the validation customers evaluated and their churn
-    rate). ``verdict``: which wins, in words. ``n_refit``: customers the scoring model was refitted on.
+    rate). ``verdict``: which wins, in words. ``n_refit``: customers the scoring model was refitted on
+    (0 without ``refit``: the chosen candidate, the model the metrics describe, gives the scores).
+    ``notes`` say when a window was sampled, and how many customers were kept.
     """
     metrics: pd.DataFrame
     chosen_model: str
@@ -412,21 +488,29 @@ class ChurnModel(BaseEstimator):
     calibration: "sigmoid" or "isotonic", for the gradient-boosting model.
     max_fit_rows, max_eval_rows: int or None. A window with more active customers is fitted on (evaluated
         on) a seeded random sample of this many; None uses all. The report's notes say when it happened.
+    refit: bool. False: the chosen candidate scores, the very model whose validation metrics the report
+        shows. True: the chosen kind is fitted once more, on the validation window (features as of ``T1``,
+        labels up to ``as_of``), and that model scores: it has seen the latest horizon, but its own
+        quality is not measured, and it costs one more fit (see docs/models.md for a backtest).
     value_settings: :class:`custlib.valuation.ValueSettings` of the BG/NBD baseline (None: defaults).
-    n_threads: int or None. OpenMP/BLAS threads while fitting and predicting (None: the libraries'
-        default, all cores). On a busy shared machine 1 is steadier: with two cores and other work
-        running, a 200,000-customer boosting fit took 3.2 s on one thread and 4 to 13 s on two.
+    n_threads: int or None. OpenMP/BLAS threads while fitting and predicting; None: the libraries'
+        default, all cores. Default 1: the boosted trees synchronise their threads hundreds of times
+        per tree, so when other work holds a core each wait can last a scheduler time slice. On the
+        project's 2-core machine, with a test run on the other core, fitting and scoring the 1M-customer
+        demo took 7.6 s on one thread and 24 s on two; on a quieter machine two threads saved 1 to 1.5 s.
 
     ``fit(con, dataset_id, as_of)`` reads the data up to ``as_of`` and sets ``horizon_days_``,
     ``active_days_``, ``windows_`` (:class:`ChurnWindows`), ``candidates_`` (the models fitted on the
-    training window, by kind), ``chosen_model_``, ``estimator_`` (the chosen kind refitted on the
-    validation window), ``report_`` (:class:`ChurnReport`) and ``timings_`` (seconds per step).
+    training window, by kind), ``chosen_model_``, ``estimator_`` (the model that scores: the chosen
+    candidate, or with ``refit`` the chosen kind refitted on the validation window), ``report_``
+    (:class:`ChurnReport`) and ``timings_`` (seconds per step).
     """
 
     def __init__(self, horizon_days: int | None = None, model: str = "auto", random_state: int = 0,
                  active_days: int | None = None, calibration: str = "sigmoid",
                  max_fit_rows: int | None = MAX_FIT_ROWS, max_eval_rows: int | None = MAX_EVAL_ROWS,
-                 value_settings: valuation.ValueSettings | None = None, n_threads: int | None = None):
+                 refit: bool = False, value_settings: valuation.ValueSettings | None = None,
+                 n_threads: int | None = 1):
         self.horizon_days = horizon_days
         self.model = model
         self.random_state = random_state
@@ -434,6 +518,7 @@ class ChurnModel(BaseEstimator):
         self.calibration = calibration
         self.max_fit_rows = max_fit_rows
         self.max_eval_rows = max_eval_rows
+        self.refit = refit
         self.value_settings = value_settings
         self.n_threads = n_threads
 
@@ -453,7 +538,8 @@ class ChurnModel(BaseEstimator):
             raise ValueError(f"active_days must be at least 1; got {self.active_days}")
 
     def fit(self, con, dataset_id: int, as_of, current_features: pd.DataFrame | None = None) -> "ChurnModel":
-        """Train on ``T0``, validate on ``T1``, choose, refit on ``T1`` (see the module docstring). Returns self.
+        """Train on ``T0``, validate on ``T1``, choose (with ``refit``, refit on ``T1``; see the module
+        docstring). Returns self.
 
         ``current_features``: the :func:`~custlib.features.customer_features` frame as of ``as_of`` if the
         caller has it already (it is read only for the default horizon). Raises CustlibError, in words,
@@ -487,15 +573,13 @@ class ChurnModel(BaseEstimator):
         _check_examples(train, "training", windows.train_feature_date, horizon)
         _check_examples(valid, "validation", windows.valid_feature_date, horizon)
         notes = _label_notes(valid, windows)
-        fit_rows, evaluated, refit_rows = (self._sample(train, self.max_fit_rows),
-                                           self._sample(valid, self.max_eval_rows),
-                                           self._sample(valid, self.max_fit_rows))
-        if len(fit_rows) < len(train) or len(refit_rows) < len(valid):
+        fit_rows, evaluated = self._sample(train, self.max_fit_rows), self._sample(valid, self.max_eval_rows)
+        if len(fit_rows) < len(train):
             notes.append(f"Models were fitted on a random {len(fit_rows):,} of the {len(train):,} customers active on "
-                         f"{windows.train_feature_date} (refit: {len(refit_rows):,} of {len(valid):,}).")
+                         f"{windows.train_feature_date} (seed {self.random_state}).")
         if len(evaluated) < len(valid):
             notes.append(f"Metrics are measured on a random {len(evaluated):,} of the {len(valid):,} customers "
-                         f"active on {windows.valid_feature_date}.")
+                         f"active on {windows.valid_feature_date} (seed {self.random_state}).")
 
         clock = time.perf_counter()
         candidates = {kind: make_pipeline(kind, self.random_state, self.calibration).fit(
@@ -506,7 +590,7 @@ class ChurnModel(BaseEstimator):
         y_valid = evaluated["is_churned"].to_numpy()
         rows = {}
         for kind, estimator in candidates.items():
-            probability = estimator.predict_proba(evaluated)[:, 1]
+            probability = predict_in_batches(estimator, evaluated)[:, 1]
             rows[kind] = classification_metrics(y_valid, probability) | {"n_train": len(fit_rows)}
         timings["evaluate"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -519,8 +603,15 @@ class ChurnModel(BaseEstimator):
 
         chosen = self.model if self.model != "auto" else _auto_choice(metrics)
         clock = time.perf_counter()
-        estimator = make_pipeline(chosen, self.random_state, self.calibration).fit(
-            refit_rows, refit_rows["is_churned"].to_numpy())
+        estimator, n_refit = candidates[chosen], 0
+        if self.refit:
+            refit_rows = self._sample(valid, self.max_fit_rows)
+            estimator = make_pipeline(chosen, self.random_state, self.calibration).fit(
+                refit_rows, refit_rows["is_churned"].to_numpy())
+            n_refit = len(refit_rows)
+            if n_refit < len(valid):
+                notes.append(f"The scoring model was refitted on a random {n_refit:,} of the {len(valid):,} "
+                             f"customers active on {windows.valid_feature_date} (seed {self.random_state}).")
         timings["refit"] = time.perf_counter() - clock
 
         self.horizon_days_ = horizon
@@ -531,7 +622,7 @@ class ChurnModel(BaseEstimator):
         self.estimator_ = estimator
         self.report_ = ChurnReport(metrics=metrics, chosen_model=chosen, horizon_days=horizon, horizon_rule=rule,
                                    windows=windows, verdict=_verdict(metrics, chosen, self.model, horizon),
-                                   n_refit=len(refit_rows), notes=notes)
+                                   n_refit=n_refit, notes=notes)
         self.timings_ = timings
         return self
 
@@ -547,13 +638,15 @@ class ChurnModel(BaseEstimator):
         """Columns [P(buys again within the horizon), P(churns)] for each row of a features frame."""
         check_is_fitted(self, "estimator_")
         with threadpool_limits(limits=self.n_threads):
-            return self.estimator_.predict_proba(features)
+            return predict_in_batches(self.estimator_, features)
 
     def predict_churn(self, features: pd.DataFrame) -> pd.Series:
         """Churn probability (0..1) for each row of a features frame, indexed by customer_id."""
-        probability = np.clip(self.predict_proba(features)[:, 1], 0.0, 1.0)
-        return pd.Series(probability, index=pd.Index(features["customer_id"].to_numpy(), name="customer_id"),
-                         name="churn_probability")
+        return pd.Series(self._churn_probability(features),
+                         index=pd.Index(features["customer_id"].array, name="customer_id"), name="churn_probability")
+
+    def _churn_probability(self, features: pd.DataFrame) -> np.ndarray:
+        return np.clip(self.predict_proba(features)[:, 1], 0.0, 1.0)
 
 
 def _check_examples(examples: pd.DataFrame, role: str, feature_date: date, horizon: int) -> None:
@@ -624,58 +717,79 @@ class ReasonRule:
     """One reason a customer may leave: when it applies, how unusual it is, and what it says.
 
     ``signal(frame)`` is larger when more worrying (NaN where it does not apply); ``fires(frame, s)`` says
-    where the threshold is crossed; ``text(frame)`` writes the sentence for every row of ``frame``.
+    where the threshold is crossed; ``text(rows)`` writes the sentence for each customer of ``rows`` (the
+    customers the rule is picked for; ``rows[column]`` gives a column's values for them) as Arrow text,
+    built column-wise with ``pyarrow.compute``: no Python string per customer.
     A fired rule's rank is the share of customers (with a defined signal) whose signal is lower.
     """
     name: str
     threshold: str
     signal: Callable[[pd.DataFrame], np.ndarray]
     fires: Callable[[pd.DataFrame, np.ndarray], np.ndarray]
-    text: Callable[[pd.DataFrame], pd.Series]
+    text: Callable[[_Rows], pa.Array]
 
 
-def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+class _Rows:
+    """Some rows of a features frame, read a column at a time: ``rows[column]`` is that column at those rows.
+    What a rule's ``text`` reads, so only the columns a sentence quotes are copied."""
+
+    def __init__(self, frame: pd.DataFrame, positions: np.ndarray):
+        self.frame, self.positions = frame, positions
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.frame[column].take(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def _num(frame, column: str) -> np.ndarray:
     return _floats(frame[column])
 
 
-def _whole(values) -> pd.Series:
+def _whole(values) -> pa.Array:
     """Numbers as whole-number text, vectorised ("140")."""
-    return pd.Series(np.rint(np.asarray(values, dtype=float)).astype(np.int64)).astype(str)
+    return pc.cast(pa.array(np.rint(np.asarray(values, dtype=float)).astype(np.int64)), pa.string())
 
 
-def _plural(count, word: str) -> pd.Series:
+def _plural(count, word: str) -> pa.Array:
     count = np.rint(np.asarray(count, dtype=float)).astype(np.int64)
-    return _whole(count) + " " + pd.Series(np.where(count == 1, word, word + "s"))
+    return _join(_whole(count), " ", pc.if_else(pa.array(count == 1), word, word + "s"))
+
+
+def _join(*parts) -> pa.Array:
+    """Text arrays and plain strings (the same on every row) joined end to end, row by row."""
+    return pc.binary_join_element_wise(*parts, "")
 
 
 def _overdue_text(f):
-    return "no order for " + _whole(_num(f, "days_since_last_order")) + " days, usually orders every " \
-        + _whole(_num(f, "typical_gap_days"))
+    return _join("no order for ", _whole(_num(f, "days_since_last_order")), " days, usually orders every ",
+                 _whole(_num(f, "typical_gap_days")))
 
 
 def _single_text(f):
-    return "bought only once, " + _whole(_num(f, "days_since_last_order")) + " days ago"
+    return _join("bought only once, ", _whole(_num(f, "days_since_last_order")), " days ago")
 
 
 def _spend_text(f):
-    return "spend down " + _whole(-100 * _num(f, "spend_trend_180d")) + "% on the previous half-year"
+    return _join("spend down ", _whole(-100 * _num(f, "spend_trend_180d")), "% on the previous half-year")
 
 
 def _orders_text(f):
-    return (_plural(_num(f, "orders_last_365d"), "order") + " in the last year, down from "
-            + _whole(_num(f, "orders_prev_365d")) + " the year before")
+    return _join(_plural(_num(f, "orders_last_365d"), "order"), " in the last year, down from ",
+                 _whole(_num(f, "orders_prev_365d")), " the year before")
 
 
 def _nps_text(f):
-    return "gave NPS " + _whole(_num(f, "last_nps_score")) + " (out of 10) in the latest survey"
+    return _join("gave NPS ", _whole(_num(f, "last_nps_score")), " (out of 10) in the latest survey")
 
 
 def _satisfaction_text(f):
-    return "rated satisfaction " + _whole(_num(f, "last_satisfaction")) + " out of 5 in the latest survey"
+    return _join("rated satisfaction ", _whole(_num(f, "last_satisfaction")), " out of 5 in the latest survey")
 
 
 def _complaint_text(f):
-    return _plural(_num(f, "complaints_last_90d"), "complaint") + " in 90 days"
+    return _join(_plural(_num(f, "complaints_last_90d"), "complaint"), " in 90 days")
 
 
 def _return_share(f):
@@ -685,11 +799,11 @@ def _return_share(f):
 
 
 def _returns_text(f):
-    return "returned " + _whole(100 * _return_share(f)) + "% of what they bought"
+    return _join("returned ", _whole(100 * _return_share(f)), "% of what they bought")
 
 
 def _promo_text(f):
-    return _whole(100 * _num(f, "promo_order_share")) + "% of orders on promotion"
+    return _join(_whole(100 * _num(f, "promo_order_share")), "% of orders on promotion")
 
 
 def _overdue_signal(f):
@@ -754,27 +868,48 @@ def churn_reasons(features: pd.DataFrame, rules: tuple[ReasonRule, ...] = REASON
         with np.errstate(invalid="ignore"):
             fired = np.asarray(rule.fires(features, signal), dtype=bool) & np.isfinite(signal)
         rank[fired, j] = _share_below(signal, fired)
-    order = np.argsort(-rank, axis=1, kind="stable")[:, :n_reasons]
-    picked_rank = np.take_along_axis(rank, order, axis=1)
-    result = pd.DataFrame({"customer_id": features["customer_id"].to_numpy()})
-    texts = [np.full(n, None, dtype=object) for _ in range(n_reasons)]
-    names = [np.full(n, None, dtype=object) for _ in range(n_reasons)]
+    # the n_reasons highest ranks per customer, ties by rule order (argmax takes the first of equals)
+    order = np.zeros((n, min(n_reasons, len(rules))), dtype=np.int64)
+    picked = np.zeros(order.shape, dtype=bool)
+    everyone = np.arange(n)
+    for k in range(order.shape[1]):
+        order[:, k] = rank.argmax(axis=1)
+        picked[:, k] = np.isfinite(rank[everyone, order[:, k]])
+        rank[everyone, order[:, k]] = -np.inf
+    # Each rule writes its sentence only for the customers it is picked for; the sentences of all rules
+    # are laid end to end, and sentence_at[i, k] says where customer i's reason k is (-1: none).
+    pieces, start = [], 0
+    sentence_at = np.full(order.shape, -1, dtype=np.int64)
     for j, rule in enumerate(rules):
-        chosen = (order == j) & np.isfinite(picked_rank)
+        chosen = (order == j) & picked
         rows = np.flatnonzero(chosen.any(axis=1))
         if rows.size == 0:
             continue
-        sentences = np.asarray(rule.text(features.iloc[rows]), dtype=object)
-        position = chosen[rows].argmax(axis=1)
-        for k in range(n_reasons):
-            at_k = position == k
-            texts[k][rows[at_k]] = sentences[at_k]
-            names[k][rows[at_k]] = rule.name
-    for k in range(n_reasons):
-        result[f"reason_{k + 1}"] = pd.Series(texts[k], dtype="str")
-    for k in range(n_reasons):
-        result[f"reason_rule_{k + 1}"] = pd.Series(names[k], dtype="str")
+        pieces.append(_arrow_text(rule.text(_Rows(features, rows))))
+        sentence_at[rows, chosen[rows].argmax(axis=1)] = start + np.arange(rows.size)
+        start += rows.size
+    sentences = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.large_string())
+    names = pa.array([rule.name for rule in rules], type=pa.large_string())
+    result = pd.DataFrame({"customer_id": features["customer_id"].array})
+    for k in range(order.shape[1]):
+        result[f"reason_{k + 1}"] = _text_at(sentences, sentence_at[:, k])
+    for k in range(order.shape[1]):
+        result[f"reason_rule_{k + 1}"] = _text_at(names, np.where(picked[:, k], order[:, k], -1))
     return result
+
+
+def _arrow_text(values) -> pa.Array:
+    """Sentences (an Arrow array, or anything pandas reads as text) as one Arrow large_string array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(pd.Series(values, dtype="str").array)
+    return values.cast(pa.large_string())
+
+
+def _text_at(texts: pa.Array, at: np.ndarray) -> pd.Series:
+    """``texts[at]`` as a pandas ``str`` column, missing where ``at`` is -1 (no Python object per row)."""
+    return pd.Series(pc.take(texts, pa.array(at, mask=at < 0)), dtype="str")
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -868,17 +1003,22 @@ def score_customers(model: ChurnModel, features: pd.DataFrame, value: valuation.
     as of the same date. Sorted by value at risk, largest first (ties by customer_id).
     """
     check_is_fitted(model, "estimator_")
-    active = active_customers(features, model.active_days_)
+    rows = _active_rows(features, model.active_days_)
+    active = features.take(rows).reset_index(drop=True)
     ids = active["customer_id"]
-    probability = model.predict_churn(active).to_numpy()
-    values = value.customers.reindex(ids.to_numpy())
+    probability = model._churn_probability(active)
+    values = value.customers
+    if values.index.equals(pd.Index(features["customer_id"].array)):  # usually: the same customers, same order
+        values = values.take(rows)
+    else:
+        values = values.reindex(pd.Index(ids.array))
     clv = values["clv"].to_numpy(dtype=float, na_value=np.nan)
     clv = np.where(np.isfinite(clv), clv, 0.0)
-    tier = segments.value_tiers(pd.Series(clv, index=ids.to_numpy())).array
+    tier = segments.value_tiers(pd.Series(clv, index=values.index)).array
     stage = segments.lifecycle_stages(active, values["probability_alive"])["stage"].array
     reasons = churn_reasons(active)
     frame = pd.DataFrame({
-        "customer_id": ids,
+        "customer_id": ids.array,
         "churn_probability": probability,
         "clv": clv,
         "value_at_risk": probability * clv,

@@ -138,10 +138,12 @@ def customer_scores(con, dataset_id: int, as_of, settings: ScoreSettings | None 
 
     report = None
     try:
+        current = _features.customer_features(con, dataset_id, as_of)   # once: the horizon rule and the scores
         model = churn.ChurnModel(horizon_days=settings.churn_horizon_days, random_state=settings.random_state,
-                                 value_settings=settings.value_settings()).fit(con, dataset_id, as_of)
+                                 value_settings=settings.value_settings()).fit(con, dataset_id, as_of,
+                                                                               current_features=current)
         report = model.report_
-        risk = churn.score_customers(model, _features.customer_features(con, dataset_id, as_of), value)
+        risk = churn.score_customers(model, current, value)
         risk = risk.set_index("customer_id")[["churn_probability", "value_at_risk", "reason_1", "reason_2",
                                                "reason_3", "action"]]
         table = table.join(risk, on="customer_id")
@@ -149,8 +151,7 @@ def customer_scores(con, dataset_id: int, as_of, settings: ScoreSettings | None 
         if lapsed.any():
             notes.append(f"{int(lapsed.sum()):,} customers bought nothing in the last {model.active_days_} days: "
                          f"they are lapsed, not scored for churn.")
-            table.loc[lapsed, "reason_1"] = [f"no purchase in the last {model.active_days_} days: already lapsed"]\
-                * int(lapsed.sum())
+            table.loc[lapsed, "reason_1"] = f"no purchase in the last {model.active_days_} days: already lapsed"
             table.loc[lapsed, "action"] = churn.recommend_actions(
                 np.ones(int(lapsed.sum())), table.loc[lapsed, "tier"].to_numpy(), table.loc[lapsed, "stage"].to_numpy())
     except CustlibError as exc:

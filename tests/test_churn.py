@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import OrdinalEncoder
 
 from custlib import churn, db, demo, features, segments
 from custlib.errors import CustlibError
@@ -99,6 +100,44 @@ def test_estimator_contract():
         model.predict_churn(pd.DataFrame({"customer_id": ["a"]}))
     with pytest.raises(ValueError, match="model must be"):
         churn.ChurnModel(model="forest").fit(None, 1, AS_OF)     # refused before any data is read
+
+
+# --- model inputs by hand -----------------------------------------------------------------------
+
+def _inputs_frame(regions) -> pd.DataFrame:
+    """Customers with every model input: numbers 1, 2, 3, ... in each column, the given regions, one
+    industry and no company size."""
+    n = len(regions)
+    frame = pd.DataFrame({column: np.arange(1.0, n + 1) for column in churn.NUMERIC_INPUTS
+                          if column not in churn.DERIVED_INPUTS})
+    frame["region"] = pd.Series(regions, dtype="str")
+    frame["industry"] = pd.Series(["Retail"] * n, dtype="str")
+    frame["company_size"] = pd.Series([None] * n, dtype="str")
+    return frame
+
+
+def test_model_inputs_code_categories_as_ordinal_encoder_does():
+    train = _inputs_frame(["North"] * 5 + ["East"] * 4 + ["West"] * 2 + ["South"] + [None] * 3)
+    later = _inputs_frame(["West", "Moon", None, "East"])
+    inputs = churn.ModelInputs().fit(train)
+    X = inputs.transform(later)
+    names = list(inputs.get_feature_names_out())
+    assert names[:3] == list(churn.CATEGORICAL_INPUTS) and X.shape == (4, 3 + len(churn.NUMERIC_INPUTS))
+    # Sorted categories seen at fit: (unknown) 0, East 1, North 2, South 3, West 4; "Moon" was never seen.
+    np.testing.assert_array_equal(X[:, 0], [4, np.nan, 0, 1])
+    assert (X[:, 2] == 0).all()                                    # company size: all "(unknown)"
+    # With at most 3 codes the two most frequent (North 5, East 4) keep theirs, sorted: East 0, North 1;
+    # (unknown), West and South share 2, exactly as scikit-learn's OrdinalEncoder(max_categories=3) does.
+    capped = churn.ModelInputs(max_categories=3).fit(train).transform(later)[:, 0]
+    np.testing.assert_array_equal(capped, [2, np.nan, 2, 0])
+    text = lambda f: f[["region"]].fillna(churn.UNKNOWN_CATEGORY).astype(object)
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, max_categories=3)
+    np.testing.assert_array_equal(encoder.fit(text(train)).transform(text(later))[:, 0], capped)
+    # Numbers pass as they are; the ratios are made: overdue 1/1 (days since / gap), return share 1/1.
+    assert X[1, names.index("orders_count")] == 2.0
+    assert X[0, names.index("overdue_ratio")] == 1.0 and X[0, names.index("return_share")] == 1.0
+    with pytest.raises(ValueError, match="missing columns"):
+        inputs.transform(later.drop(columns="tenure_days"))
 
 
 # --- reasons by hand ----------------------------------------------------------------------------
@@ -269,6 +308,47 @@ def test_a_reason_quotes_the_customers_own_numbers(demo_con, scores):
     days, gap = int(feats["days_since_last_order"]), feats["typical_gap_days"]
     assert days > 1.5 * gap and days >= 30
     assert row["reason_1"] == f"no order for {days} days, usually orders every {int(np.rint(gap))}"
+
+
+def test_the_validated_candidate_scores_in_batches_of_the_same_numbers(demo_con, fitted):
+    con, dataset_id, _ = demo_con
+    assert fitted.estimator_ is fitted.candidates_[fitted.chosen_model_] and fitted.report_.n_refit == 0
+    valid = churn.churn_examples(con, dataset_id, fitted.windows_.valid_feature_date, fitted.horizon_days_)
+    whole = fitted.estimator_.predict_proba(valid)
+    np.testing.assert_allclose(churn.predict_in_batches(fitted.estimator_, valid, batch_rows=500), whole,
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fitted.predict_churn(valid).to_numpy(), whole[:, 1], rtol=0, atol=1e-12)
+
+
+def test_refit_fits_the_chosen_kind_again_on_the_validation_window(demo_con, fitted):
+    con, dataset_id, _ = demo_con
+    refitted = churn.ChurnModel(random_state=0, refit=True).fit(con, dataset_id, AS_OF)
+    valid = churn.churn_examples(con, dataset_id, fitted.windows_.valid_feature_date, fitted.horizon_days_)
+    assert refitted.report_.n_refit == len(valid)
+    assert refitted.estimator_ is not refitted.candidates_[refitted.chosen_model_]
+    pd.testing.assert_frame_equal(refitted.report_.metrics, fitted.report_.metrics)   # same candidates
+    p = refitted.predict_churn(valid)
+    assert p.between(0, 1).all() and not np.allclose(p, fitted.predict_churn(valid))
+
+
+def test_samples_are_seeded_and_the_report_says_how_many(demo_con):
+    con, dataset_id, _ = demo_con
+    settings = {"max_fit_rows": 1000, "max_eval_rows": 1500, "model": "gbm"}
+    first = churn.ChurnModel(random_state=0, **settings).fit(con, dataset_id, AS_OF)
+    again = churn.ChurnModel(random_state=0, **settings).fit(con, dataset_id, AS_OF)
+    other = churn.ChurnModel(random_state=1, **settings).fit(con, dataset_id, AS_OF)
+    pd.testing.assert_frame_equal(first.report_.metrics, again.report_.metrics)
+    assert not first.report_.metrics.equals(other.report_.metrics)
+    metrics, w = first.report_.metrics, first.windows_
+    assert (metrics.loc[["gbm", "logistic"], "n_train"] == 1000).all() and (metrics["n_valid"] == 1500).all()
+    n_train = len(churn.churn_examples(con, dataset_id, w.train_feature_date, first.horizon_days_))
+    n_valid = len(churn.churn_examples(con, dataset_id, w.valid_feature_date, first.horizon_days_))
+    assert first.report_.notes[:2] == [
+        (f"Models were fitted on a random 1,000 of the {n_train:,} customers active on {w.train_feature_date} "
+         f"(seed 0)."),
+        (f"Metrics are measured on a random 1,500 of the {n_valid:,} customers active on {w.valid_feature_date} "
+         f"(seed 0)."),
+    ]
 
 
 # --- no leakage ---------------------------------------------------------------------------------
