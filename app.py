@@ -5,6 +5,8 @@ use it, and with which role, is set in .streamlit/secrets.toml or the environmen
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import auth, entry, sidebar, state, urlstate
@@ -34,8 +36,11 @@ user = auth.current_user()
 if user is None:  # the sign-in form, or why this session may not use the studio: no page, no data
     with st.sidebar:
         sidebar.language()
-    st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), icon=":material/login:")],
-                  position="hidden").run()
+    # Every page's address shows the form, so a shared link neither meets "Page not found" nor loses
+    # its page: once signed in, the same address opens the page itself (when the role may open it).
+    gate = [st.Page(auth.sign_in_page, title=t("auth_title"), icon=":material/login:", default=True)]
+    gate += [st.Page(auth.sign_in_page, title=t("auth_title"), url_path=Path(script).stem) for _, script, *_ in PAGES[1:]]
+    st.navigation(gate, position="hidden").run()
     st.stop()
 
 sections: dict[str, list[st.Page]] = {}

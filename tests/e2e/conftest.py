@@ -49,10 +49,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _serve(db_path: Path, log_dir: Path):
+def _serve(db_path: Path, log_dir: Path, **extra_env: str):
     """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "CUSTLIB_DB": str(db_path)}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUSTLIB_ACCESS_")},
+           "CUSTLIB_DB": str(db_path), **extra_env}
     log = (log_dir / "streamlit.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false"],
