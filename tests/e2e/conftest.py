@@ -48,6 +48,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def demo_database(path: Path, n_customers: int, seed: int) -> Path:
+    """A database at ``path`` holding the seeded demo company as dataset "demo"."""
+    from custlib import db, demo
+    con = db.connect(path)
+    try:
+        demo.load_demo(con, "demo", n_customers=n_customers, seed=seed)
+    finally:
+        con.close()
+    return path
+
+
 @contextlib.contextmanager
 def _serve(db_path: Path, log_dir: Path, **extra_env: str):
     """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL."""
@@ -86,13 +97,7 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory):
     """URL of a second studio serving the demo company (custlib.demo, 20,000 customers, seed 7)."""
-    from custlib import db, demo
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = db.connect(path)
-    try:
-        demo.load_demo(con, "demo", n_customers=20_000, seed=7)
-    finally:
-        con.close()
+    path = demo_database(tmp_path_factory.mktemp("demo") / "demo.duckdb", n_customers=20_000, seed=7)
     with _serve(path, tmp_path_factory.mktemp("demo_log")) as url:
         yield url
 
@@ -100,14 +105,7 @@ def demo_url(tmp_path_factory):
 @pytest.fixture
 def fresh_url(tmp_path):
     """URL of a studio that has just started and has served nobody yet (a small demo company)."""
-    from custlib import db, demo
-    path = tmp_path / "fresh.duckdb"
-    con = db.connect(path)
-    try:
-        demo.load_demo(con, "demo", n_customers=1_000, seed=3)
-    finally:
-        con.close()
-    with _serve(path, tmp_path) as url:
+    with _serve(demo_database(tmp_path / "fresh.duckdb", n_customers=1_000, seed=3), tmp_path) as url:
         yield url
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from custlib import access, db, demo
+from custlib import access
 
-from .conftest import _serve
+from .conftest import _serve, demo_database
 
 pytestmark = pytest.mark.e2e
 
@@ -17,12 +17,7 @@ PASSWORDS = {"erin": "exec-pass-1", "mark": "mkt-pass-2"}
 @pytest.fixture(scope="module")
 def password_url(tmp_path_factory):
     """The studio over a small demo company, with two users who sign in by password."""
-    path = tmp_path_factory.mktemp("access") / "access.duckdb"
-    con = db.connect(path)
-    try:
-        demo.load_demo(con, "demo", n_customers=1_000, seed=3)
-    finally:
-        con.close()
+    path = demo_database(tmp_path_factory.mktemp("access") / "access.duckdb", n_customers=1_000, seed=3)
     users = ",".join([f"erin=executive:{access.hash_password(PASSWORDS['erin'], iterations=1_000)}",
                       f"mark=marketing:{access.hash_password(PASSWORDS['mark'], iterations=1_000)}"])
     with _serve(path, tmp_path_factory.mktemp("access_log"), CUSTLIB_ACCESS_MODE="password",
