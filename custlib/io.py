@@ -920,6 +920,8 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     # Every row goes straight into the table, in one pass over the file; a row that fails a check carries
     # the failed checks as bits of import_flags and the raw text of the checked cells in import_values,
     # is reported from there and deleted before commit. Stored rows never keep either column.
+    if len(checks) > 62:  # one bit each in a BIGINT
+        raise ValueError(f"{len(checks)} checks do not fit the import_flags bits")
     flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
     any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
     flag_bits = " + ".join(f"case when bad_{i} then {1 << i} else 0 end" for i in range(len(checks))) or "0"
