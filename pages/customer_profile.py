@@ -33,7 +33,7 @@ def matches(directory: pd.DataFrame, text: str, by_name: bool) -> pd.DataFrame:
 
 def header(customer_id: str, row: pd.Series, feature: pd.Series) -> None:
     name = row.get("name")
-    st.subheader(f"{name} · {customer_id}" if isinstance(name, str) and name else customer_id)
+    st.subheader(fmt.plain(f"{name} · {customer_id}" if isinstance(name, str) and name else customer_id))
     facts = [(t("profile_region"), feature.get("region")), (t("profile_industry"), feature.get("industry")),
              (t("profile_company_size"), feature.get("company_size")),
              (t("profile_manager"), feature.get("account_manager")),
