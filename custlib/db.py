@@ -134,14 +134,13 @@ def database_path(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(rows[0][0])
 
 
-# Import bookkeeping on each user table: an import stores every row in one pass and marks the rows
-# that failed a check (which checks, as bits, and the raw text of the checked cells); those rows are
-# reported and deleted before the import commits, so stored rows always have both NULL.
-IMPORT_CHECK_COLUMNS = {"import_flags": "BIGINT", "import_values": "VARCHAR[]"}
+# Columns that databases made by earlier versions carry on each user table: imports then marked failed
+# rows there before deleting them. Rows are now checked in a temp table, so the columns are dropped.
+RETIRED_COLUMNS = ("import_flags", "import_values")
 
 
 def _table_ddl(table: str) -> str:
-    columns = ",\n  ".join(f"{name} {dtype}" for name, dtype in {**TABLE_COLUMNS[table], **IMPORT_CHECK_COLUMNS}.items())
+    columns = ",\n  ".join(f"{name} {dtype}" for name, dtype in TABLE_COLUMNS[table].items())
     return (f"create table if not exists {table} (\n  dataset_id integer not null,\n  import_id integer not null,\n"
             f"  source_row bigint not null,\n  {columns}\n)")
 
@@ -179,8 +178,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             )""")
         for table in TABLE_COLUMNS:
             cur.execute(_table_ddl(table))
-            for column, dtype in IMPORT_CHECK_COLUMNS.items():  # databases made before these columns
-                cur.execute(f"alter table {table} add column if not exists {column} {dtype}")
+            for column in RETIRED_COLUMNS:
+                cur.execute(f"alter table {table} drop column if exists {column}")
         # Who imported, deleted and exported what (custlib.audit). Created when missing, so databases made
         # before the log existed gain it when next opened for writing. Its dataset_id is a reference
         # (ids are never reused), not ownership: deleting a dataset keeps its entries (see delete_dataset).

@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import audit, db
@@ -69,7 +70,7 @@ class Limits:
 
 
 # DuckDB's own default is 80% of RAM; an import should not take that from the app's readers.
-IMPORT_MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("CUSTLIB_IMPORT_MEMORY", "1GB")) or "1GB"
+IMPORT_MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("CUSTLIB_IMPORT_MEMORY", "1500MB")) or "1500MB"
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -187,6 +188,7 @@ class Source:
     frame: pd.DataFrame | None = None
     sha256: str | None = None
     temp_dir: Path | None = None
+    lines: int | None = None    # line feeds in the text, plus one for a last line without one
 
     def close(self) -> None:
         if self.temp_dir is not None:
@@ -264,6 +266,8 @@ class DecodeResult:
     ok: bool
     bad_offset: int            # byte offset of the first undecodable byte (file size when ok)
     utf8_text_before: bool     # complete lines before bad_offset hold non-ASCII text that decoded
+    line_feeds: int = 0        # in the UTF-8 text, when ok
+    ends_with_line_feed: bool = False
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -340,6 +344,7 @@ def _decode_stream(path: Path, encoding: str, out=None, digest=None) -> DecodeRe
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset, first_non_ascii, last_newline = 0, None, -1
+    line_feeds, last_byte = 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             if digest is not None:
@@ -360,16 +365,21 @@ def _decode_stream(path: Path, encoding: str, out=None, digest=None) -> DecodeRe
             newline_in_chunk = chunk.rfind(b"\n")
             if newline_in_chunk >= 0:
                 last_newline = offset + newline_in_chunk
+            utf8_bytes = chunk if out is None else text.encode("utf-8")
+            line_feeds += utf8_bytes.count(b"\n")
+            last_byte = utf8_bytes[-1:] or last_byte
             if out is not None:
-                out.write(text.encode("utf-8"))
+                out.write(utf8_bytes)
             offset += len(chunk)
         try:
             text = decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return DecodeResult(False, offset, first_non_ascii is not None and first_non_ascii < last_newline)
-        if out is not None:
+        if out is not None and text:
             out.write(text.encode("utf-8"))
-    return DecodeResult(True, offset, False)
+            line_feeds += text.count("\n")
+            last_byte = text.encode("utf-8")[-1:]
+    return DecodeResult(True, offset, False, line_feeds, last_byte == b"\n")
 
 
 def _sha256(path: Path) -> str:
@@ -421,6 +431,7 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
             digest = hashlib.sha256()  # the UTF-8 pass stopped early; the transcoding pass hashes all
     if encoding in ("utf-8", "utf-8-sig"):
         source.text_path = path
+        source.lines = utf8.line_feeds + (not utf8.ends_with_line_feed)
     else:
         source.temp_dir = Path(tempfile.mkdtemp(prefix="custlib-import-"))
         source.text_path = source.temp_dir / "utf8.txt"
@@ -435,6 +446,7 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
                               f"(invalid bytes on line {line}). It may mix encodings or not be text; save it "
                               f"again as UTF-8 CSV.", row=line)
             raise _reject(report, "unknown_encoding", f"invalid {encoding} text on line {line}.", row=line)
+        source.lines = decoded.line_feeds + (not decoded.ends_with_line_feed)
         if encoding == "gb18030" and (doubt := _gbk_doubt(path)):
             source.close()
             raise _reject(report, "unknown_encoding", doubt[0], row=doubt[1])
@@ -634,15 +646,15 @@ def _quote_identifier(name: str) -> str:
 
 @dataclass
 class RawReader:
-    """A SELECT giving ``source_row`` and ``c1..cn`` as trimmed text (NULL when empty), with its parameters."""
+    """A SELECT giving ``c1..cn`` as trimmed text (NULL when empty), with its parameters."""
     sql: str
     params: dict
-    sample_sql: str          # the same rows, for sampling formats (no side effects)
+    sample_sql: str          # the same rows with ``source_row``, for sampling formats (no side effects)
     header_offset: int
-    # A text file read by DuckDB's CSV reader: malformed lines are recorded in import_reject_errors, and
-    # ``sql`` numbers no rows (source_row is 0): they are numbered in the table afterwards from their row
-    # ids, which follow the file's order. Numbering while reading (WITH ORDINALITY, a window) would hold
-    # the parallel reader to one thread: 2.4 s more for 10M rows, against 0.9 s for the update.
+    # ``sql`` gives ``source_row`` too, except for a text file read by DuckDB's CSV reader: its rows are
+    # numbered from their position in the staging table, which follows the file's order (see
+    # ``_stage_rows``); its malformed lines are recorded in import_reject_errors. Numbering while reading
+    # (WITH ORDINALITY, a window) would hold the parallel reader to one thread: 2.4 s more for 10M rows.
     csv_rejects: bool = False
 
 
@@ -690,36 +702,114 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
     select = ", ".join(f"nullif(trim({c}), '') as {c}" for c in names)
     params["delim"] = source.delimiter
     rejects = ", store_rejects = true, rejects_table = 'import_reject_errors', rejects_scan = 'import_reject_scans'"
-    sql = f"select 0 as source_row, {select} from {reader}".replace("@REJECTS@", rejects)
+    sql = f"select {select} from {reader}".replace("@REJECTS@", rejects)
     # Samples and previews read only the first rows: WITH ORDINALITY numbers them in file order.
     sample = f"select ordinality + $skip as source_row, {select} from {reader} with ordinality".replace("@REJECTS@", "")
     return RawReader(sql, params, sample, offset, csv_rejects=True)
 
 
-def _number_rows(cur, reader: RawReader, table: str, import_id: int) -> None:
-    """Give the rows just stored from a text file their row numbers in the file.
+def _stage_rows(cur, reader: RawReader, table: str, expressions: list[str], checks: list[tuple],
+                mapped: set[str]) -> list[str]:
+    """Parse and check every row of the file, in one parallel pass, into the temp table ``import_rows``.
 
-    The rows were appended in file order, so inside this transaction their row ids are consecutive
-    in file order too, and one update of this import's own rows numbers them. DuckDB's malformed lines
-    go to ``import_rejects`` and each one shifts the rows after it by one, so the gaps are added back.
-    The row numbers are integers computed here, not text from the file.
+    The table holds the parsed values of the mapped fields; a row that fails a check also holds, in
+    ``import_problem``, a JSON list of the failed checks (as bits of one number) and the raw text of the
+    checked cells. One text column, NULL for good rows, costs least memory for 10M rows. The table lives
+    in memory (spilling to disk when large) and only for this import: rows reach the user's table in one
+    insert of the good rows, so the stored data is never updated or deleted from inside the import, which
+    would make DuckDB rewrite the whole 10M-row append at commit (1.5 s for an update, 4 s for a delete).
+    Returns the raw columns kept in ``import_problem``, in order.
+    """
+    if len(checks) > 62:  # one bit each in a BIGINT
+        raise ValueError(f"{len(checks)} checks do not fit the bits of one BIGINT")
+    flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
+    any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
+    flag_bits = " + ".join(f"case when bad_{i} then {1 << i} else 0 end" for i in range(len(checks))) or "0"
+    raw_columns = sorted({raw for *_, raw, _ in checks})
+    problem = f"cast(to_json([cast({flag_bits} as varchar){''.join(', ' + r for r in raw_columns)}]) as varchar)"
+    kept = ", ".join(f"cast({c} as {t}) as {c}" for c, t in db.TABLE_COLUMNS[table].items() if c in mapped)
+    numbered = "" if reader.csv_rejects else "source_row, "
+    cur.execute(
+        f"create temp table import_rows as select {numbered}{kept}{', ' if kept else ''}"
+        f"case when is_bad then {problem} end as import_problem from ("
+        f"with raw as ({reader.sql}), "
+        f"parsed as (select {numbered}{', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
+        f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed) "
+        f"select * from flagged)", reader.params)
+    if reader.csv_rejects:
+        cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
+                    "from import_reject_errors")
+    return raw_columns
+
+
+def _numbered_rows_sql(cur, reader: RawReader, source: Source) -> str:
+    """A FROM clause giving ``import_rows`` with ``source_row``, each row's number in the file.
+
+    Rows of a CSV file were staged in file order, so their row ids are consecutive in file order. Rows
+    that were not staged leave gaps: DuckDB's malformed lines (in ``import_rejects``) and empty lines,
+    which its reader skips. Each gap shifts the rows after it by one, so the gaps are added back: one ASOF
+    join finds, for each row, how many gaps come before it. A row is a record, as DuckDB and spreadsheets
+    count them: a record whose quoted cell holds line breaks is one row. The numbers are integers
+    computed here, not text from the file.
     """
     if not reader.csv_rejects:
-        return
-    cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
-                "from import_reject_errors")
-    base = cur.execute(f"select coalesce(min(rowid), 0) from {table} where import_id = $import_id",
-                       {"import_id": import_id}).fetchall()[0][0]
-    record = f"({table}.rowid - {int(base)} + 1)"  # qualified: the gap subquery has a rowid of its own
-    gaps = ""
-    if cur.execute("select count(*) from import_rejects").fetchall()[0][0]:
-        cur.execute("""
-            create temp table import_row_gaps as
-            select line - $offset - row_number() over (order by line) as good_before
-            from (select distinct line from import_rejects)""", {"offset": reader.header_offset})
-        gaps = f" + (select count(*) from import_row_gaps g where g.good_before < {record})"
-    cur.execute(f"update {table} set source_row = {record} + {int(reader.header_offset)}{gaps} "
-                f"where import_id = $import_id", {"import_id": import_id})
+        return "import_rows"
+    base, staged = cur.execute("select coalesce(min(rowid), 0), count(*) from import_rows").fetchall()[0]
+    record = f"(rowid - {int(base)} + 1)"
+    offset = int(reader.header_offset)
+    cur.execute("create temp table import_gap_rows as select distinct line from import_rejects")
+    rejected = cur.execute("select count(*) from import_gap_rows").fetchall()[0][0]
+    if source.lines != offset + staged + rejected:  # empty lines, or records spanning lines: find the gaps
+        if empty := _empty_rows(source.text_path):
+            cur.execute("insert into import_gap_rows select unnest($rows) except select line from import_gap_rows",
+                        {"rows": empty})
+        rejected = cur.execute("select count(*) from import_gap_rows").fetchall()[0][0]
+    if not rejected:
+        return f"(select *, {record} + {offset} as source_row from import_rows)"
+    # good_before: how many staged rows come before a gap; shift: how many gaps come up to that point
+    cur.execute("""
+        create temp table import_row_gaps as
+        select good_before, max(shift) as shift from (
+            select line - $offset - row_number() over (order by line) as good_before,
+                   row_number() over (order by line) as shift
+            from import_gap_rows)
+        group by good_before""", {"offset": offset})
+    return (f"(select r.* exclude (record), r.record + {offset} + coalesce(g.shift, 0) as source_row "
+            f"from (select *, {record} as record from import_rows) r "
+            f"asof left join import_row_gaps g on r.record > g.good_before)")
+
+
+def _empty_rows(path: Path) -> list[int]:
+    """The row numbers of the empty lines of a CSV text file, which DuckDB's reader skips.
+
+    Rows end at line breaks outside quoted cells (quote parity decides); a row is empty when nothing
+    but a carriage return comes between its break and the one before. Vectorised over 4 MB chunks,
+    and only run when the file has more lines than rows were read.
+    """
+    with path.open("rb") as handle:
+        data_has_lf = b"\n" in handle.read(CHUNK_BYTES)
+    newline = 10 if data_has_lf else 13  # a file without line feeds breaks lines with carriage returns
+    empty: list[np.ndarray] = []
+    breaks_before, previous_break, quotes_before, previous_byte, offset = 0, -1, 0, -1, 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            positions = np.flatnonzero(data == newline)
+            quotes = np.flatnonzero(data == 34)
+            if len(quotes):
+                inside = (quotes_before + np.searchsorted(quotes, positions)) % 2 == 1
+                positions = positions[~inside]
+                quotes_before += len(quotes)
+            gaps = np.diff(positions, prepend=previous_break - offset)
+            before = np.where(positions > 0, data[np.maximum(positions - 1, 0)], previous_byte)
+            is_empty = (gaps == 1) | ((gaps == 2) & (before == 13) & (newline == 10))
+            empty.append(breaks_before + 1 + np.flatnonzero(is_empty))
+            if len(positions):
+                previous_break = offset + int(positions[-1])
+            breaks_before += len(positions)
+            previous_byte = int(data[-1])
+            offset += len(chunk)
+    return [int(row) for row in np.concatenate(empty)] if empty else []
 
 
 @dataclass(frozen=True)
@@ -917,38 +1007,24 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     expressions, checks = _field_expressions(cur, reader, table, column_index, source.headers, file_name,
                                              date_order, report)
     fields = list(db.TABLE_COLUMNS[table])
-    # Every row goes straight into the table, in one pass over the file; a row that fails a check carries
-    # the failed checks as bits of import_flags and the raw text of the checked cells in import_values,
-    # is reported from there and deleted before commit. Stored rows never keep either column.
-    if len(checks) > 62:  # one bit each in a BIGINT
-        raise ValueError(f"{len(checks)} checks do not fit the import_flags bits")
-    flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
-    any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
-    flag_bits = " + ".join(f"case when bad_{i} then {1 << i} else 0 end" for i in range(len(checks))) or "0"
-    raw_columns = sorted({raw for *_, raw, _ in checks})
-    raw_values = f"[{', '.join(raw_columns)}]" if raw_columns else "null"
+    raw_columns = _stage_rows(cur, reader, table, expressions, checks, set(column_index))
     dataset_id = db.ensure_dataset(cur, report.dataset)
     import_id = cur.execute(
         "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
         "rows_loaded, rows_rejected, mapping) values (?, ?, ?, ?, ?, ?, 0, 0, 0, ?) returning import_id",
         [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
          json.dumps(report.mapping, ensure_ascii=False)]).fetchall()[0][0]
-    typed = ", ".join(f"cast({c} as {t})" for c, t in db.TABLE_COLUMNS[table].items())
-    cur.execute(
-        f"insert into {table} (dataset_id, import_id, source_row, {', '.join(fields)}, import_flags, import_values) "
-        f"select $dataset_id, $import_id, source_row, {typed}, "
-        f"case when is_bad then {flag_bits} end, case when is_bad then {raw_values} end from ("
-        f"with raw as ({reader.sql}), "
-        f"parsed as (select source_row, {', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
-        f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed) "
-        f"select * from flagged)", {**reader.params, "dataset_id": dataset_id, "import_id": import_id})
-    _number_rows(cur, reader, table, import_id)
-    # The checks below read this import's rows as ``import_staged``: check marks as bad_i, raw text by column.
+    # The checks below read the staged rows as ``import_staged``: every field (NULL when not mapped), the
+    # check marks as bad_i and the raw text by column.
+    values = ", ".join(c if c in column_index else f"cast(null as {t}) as {c}"
+                       for c, t in db.TABLE_COLUMNS[table].items())
     bad_columns = "".join(f", coalesce((import_flags & {1 << i}) <> 0, false) as bad_{i}" for i in range(len(checks)))
-    raw_columns_sql = "".join(f", import_values[{k + 1}] as {raw}" for k, raw in enumerate(raw_columns))
-    cur.execute(f"create temp view import_staged as select source_row, {', '.join(fields)}, "
-                f"import_flags is not null as is_bad{bad_columns}{raw_columns_sql} "
-                f"from {table} where import_id = {int(import_id)}")
+    raw_columns_sql = "".join(f", json_extract_string(import_problem, '$[{k + 1}]') as {raw}"
+                              for k, raw in enumerate(raw_columns))
+    cur.execute(f"create temp view import_staged as select source_row, {values}, "
+                f"import_problem is not null as is_bad{bad_columns}{raw_columns_sql} "
+                f"from (select *, cast(json_extract_string(import_problem, '$[0]') as bigint) as import_flags "
+                f"from {_numbered_rows_sql(cur, reader, source)})")
 
     structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
                              "any_value(error_message order by error_message) from import_rejects "
@@ -1000,8 +1076,11 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     if loaded == 0:
         raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
                              f"imported. Check the column mapping and formats in the report.", report)
-    cur.execute(f"delete from {table} where import_id = $import_id and (import_flags is not null "
-                f"or source_row in (select source_row from import_excluded))", {"import_id": import_id})
+    excluded = "" if not (conflicts or dropped) else (
+        " and source_row not in (select source_row from import_excluded)")
+    cur.execute(f"insert into {table} (dataset_id, import_id, source_row, {', '.join(fields)}) "
+                f"select $dataset_id, $import_id, source_row, {', '.join(fields)} from import_staged "
+                f"where not is_bad{excluded}", {"dataset_id": dataset_id, "import_id": import_id})
     if not append:
         cur.execute(f"delete from {table} where dataset_id = $dataset_id and import_id <> $import_id",
                     {"dataset_id": dataset_id, "import_id": import_id})

@@ -73,3 +73,20 @@ def test_second_process_gets_one_clear_sentence(db_path, tmp_path):
     holder.close()
     assert out.stdout.startswith("BUSY: The database"), out.stderr
     assert "stop the app" in out.stdout
+
+
+def test_columns_of_earlier_versions_are_dropped_and_rows_kept(tmp_path):
+    """Databases made when imports marked failed rows in the user's tables lose those columns when opened."""
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    con.execute("alter table transactions add column import_flags bigint")
+    con.execute("alter table transactions add column import_values varchar[]")
+    con.execute("insert into transactions (dataset_id, import_id, source_row, customer_id, order_date, amount) "
+                "values (1, 1, 2, 'c1', date '2024-01-01', 5)")
+    con.close()
+    con = db.connect(path)
+    columns = set(con.execute("select column_name from duckdb_columns() where table_name = 'transactions'")
+                  .fetchdf()["column_name"])
+    assert not {"import_flags", "import_values"} & columns
+    assert con.execute("select customer_id, amount from transactions").fetchall() == [("c1", 5.0)]
+    con.close()
