@@ -37,6 +37,7 @@ FAMILY_LABELS = {"year-first": "year first (2024-07-31)", DAY_FIRST: "day first 
 # Excel serial day numbers for 1954..2119: wide enough for real data, narrow enough not to be amounts.
 EXCEL_SERIAL_RANGE = (20000, 80000)
 _EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_YEAR_LED = re.compile(r"^\d{4}")
 _CJK_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日")
 
 
@@ -88,13 +89,17 @@ def detect_date_format(values: list[str], column_label: str, date_order: str | N
     # Every format starts with a number: other values cannot match any, so they are not tried (a column
     # of 20,000 words would otherwise cost a second of failing strptime calls).
     candidates = [i for i, v in enumerate(sample) if v[0].isdigit()]
+    # Year-first formats start with a four-digit year, the others with a day or month of one or two digits:
+    # a value is tried only with the family it can match (2024-07-31 would fail 32 day-first formats).
+    year_led = {i for i in candidates if _YEAR_LED.match(sample[i])}
     matched: dict[str, set[int]] = {}
     used_formats: dict[str, list[str]] = {}
     for family, formats in DATE_FAMILIES.items():
         hits: set[int] = set()
         used: list[str] = []
+        tried = [i for i in candidates if (i in year_led) == (family == "year-first")]
         for fmt in formats:
-            new = {i for i in candidates if i not in hits and _parses(sample[i], fmt)}
+            new = {i for i in tried if i not in hits and _parses(sample[i], fmt)}
             if new:
                 hits |= new
                 used.append(fmt)

@@ -137,11 +137,14 @@ def test_identical_rows_kept_and_reported_unless_dropped(con, tmp_path):
     assert report.rows_loaded == 2 and report.rows_dropped_as_duplicates == 1
 
 
-def test_repeats_and_order_conflicts_found_among_multi_line_orders(con, tmp_path):
+@pytest.mark.parametrize("lead", [0, 100_000], ids=["order lines from the start", "after 100,000 single rows"])
+def test_repeats_and_order_conflicts_found_among_multi_line_orders(con, tmp_path, lead):
     # o1 has two different lines (fine) and one line exported twice; o2 is claimed by two customers;
     # rows without an order id repeat once; customers' rows in other orders are left alone.
+    # With ``lead`` rows of one-line orders first, the order ids are counted before customers are compared.
     path = tmp_path / "orders.csv"
     path.write_text("customer_id,order_id,order_date,amount\n"
+                    + "".join(f"s{i},single{i},2024-02-01,3\n" for i in range(lead)) +
                     "c1,o1,2024-01-01,5\n"       # 2
                     "c1,o1,2024-01-01,7\n"       # 3
                     "c1,o1,2024-01-01,5\n"       # 4: row 2 again
@@ -150,15 +153,21 @@ def test_repeats_and_order_conflicts_found_among_multi_line_orders(con, tmp_path
                     "c4,,2024-01-03,1\n"         # 7
                     "c4,,2024-01-03,1\n"         # 8: identical, no order id
                     "c5,o3,2024-01-04,2\n")      # 9
+
+    def rows_after_lead():
+        rows = stored(con, "orders", columns="source_row")["source_row"]
+        return [r - lead for r in rows if r > lead + 1]
+
     report = import_file(con, path, dataset="orders")
     assert report.counts == {"duplicate_rows": 1, "order_id_conflict": 2, "identical_rows_without_order_id": 1}
-    assert {p.row for p in report.problems if p.kind == "order_id_conflict"} == {5, 6}
-    assert [p.row for p in report.problems if p.kind == "duplicate_rows"] == [2]
-    assert "rows 2, 4" in next(p.message for p in report.problems if p.kind == "duplicate_rows")
-    assert stored(con, "orders", columns="source_row")["source_row"].tolist() == [2, 3, 4, 7, 8, 9]
+    assert {p.row - lead for p in report.problems if p.kind == "order_id_conflict"} == {5, 6}
+    assert [p.row - lead for p in report.problems if p.kind == "duplicate_rows"] == [2]
+    assert f"rows {2 + lead}, {4 + lead}" in next(p.message for p in report.problems if p.kind == "duplicate_rows")
+    assert rows_after_lead() == [2, 3, 4, 7, 8, 9]
     report = import_file(con, path, dataset="orders", drop_duplicates=True)
     assert report.rows_dropped_as_duplicates == 2
-    assert stored(con, "orders", columns="source_row")["source_row"].tolist() == [2, 3, 7, 9]
+    assert rows_after_lead() == [2, 3, 7, 9]
+    assert report.rows_loaded == lead + 4
 
 
 def test_row_numbers_stay_true_after_a_malformed_line(con, tmp_path):
