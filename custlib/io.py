@@ -1017,17 +1017,20 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
         "rows_loaded, rows_rejected, mapping) values (?, ?, ?, ?, ?, ?, 0, 0, 0, ?) returning import_id",
         [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
          json.dumps(report.mapping, ensure_ascii=False)]).fetchall()[0][0]
-    # The checks below read the staged rows as ``import_staged``: every field (NULL when not mapped), the
-    # check marks as bad_i and the raw text by column.
+    # The checks below read the staged rows as ``import_checked``: every field (NULL when not mapped), the
+    # check marks as bad_i and the raw text by column; ``import_staged`` adds each row's number, which
+    # costs a join over every row when the file has gaps, so only what needs the numbers reads it.
     values = ", ".join(c if c in column_index else f"cast(null as {t}) as {c}"
                        for c, t in db.TABLE_COLUMNS[table].items())
     bad_columns = "".join(f", coalesce((import_flags & {1 << i}) <> 0, false) as bad_{i}" for i in range(len(checks)))
     raw_columns_sql = "".join(f", json_extract_string(import_problem, '$[{k + 1}]') as {raw}"
                               for k, raw in enumerate(raw_columns))
-    cur.execute(f"create temp view import_staged as select source_row, {values}, "
-                f"import_problem is not null as is_bad{bad_columns}{raw_columns_sql} "
-                f"from (select *, cast(json_extract_string(import_problem, '$[0]') as bigint) as import_flags "
-                f"from {_numbered_rows_sql(cur, reader, source)})")
+    for view, numbered, rows in (("import_checked", "", "import_rows"),
+                                 ("import_staged", "source_row, ", _numbered_rows_sql(cur, reader, source))):
+        cur.execute(f"create temp view {view} as select {numbered}{values}, "
+                    f"import_problem is not null as is_bad{bad_columns}{raw_columns_sql} "
+                    f"from (select *, cast(json_extract_string(import_problem, '$[0]') as bigint) as import_flags "
+                    f"from {rows})")
 
     structural = cur.execute("select line, any_value(error_type order by error_message), any_value(csv_line), "
                              "any_value(error_message order by error_message) from import_rejects "
@@ -1040,7 +1043,7 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
         else:
             kind = error_type.lower().replace(" ", "_")
         report.add(Problem(kind, ERROR, message, row=int(line), value=(csv_line or "")[:200]))
-    staged_rows = cur.execute("select count(*) from import_staged").fetchall()[0][0]
+    staged_rows = cur.execute("select count(*) from import_rows").fetchall()[0][0]
     report.rows_read = staged_rows + len(structural)
     if report.rows_read == 0:
         raise _reject(report, "no_rows", "the file has a header but no data rows.")
@@ -1052,7 +1055,7 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     bad_rows = 0
     if checks:
         counts = cur.execute("select " + ", ".join(f"count(*) filter (where bad_{i})" for i in range(len(checks)))
-                             + ", count(*) filter (where is_bad) from import_staged").fetchall()[0]
+                             + ", count(*) filter (where is_bad) from import_checked").fetchall()[0]
         bad_rows = counts[-1]
         for i, ((kind, message, _, raw, column), count) in enumerate(zip(checks, counts)):
             if not count:
@@ -1114,24 +1117,24 @@ def _find_repeat_groups(cur, table: str, fields: list[str], by_order: bool) -> N
     memory. A file of order lines repeats ids from the start and gets the single aggregate.
     """
     row_hash = f"hash({_row_key(table, fields)})"
-    by_rows = (f"select true as by_row, {row_hash} as group_key, false as may_conflict from import_staged "
+    by_rows = (f"select true as by_row, {row_hash} as group_key, false as may_conflict from import_checked "
                f"where not is_bad {'and order_id is null ' if by_order else ''}group by 2 having count(*) > 1")
     if not by_order:
         cur.execute(f"create temp table import_repeat_groups as {by_rows}")
         return
     customers_differ = "min(hash(customer_id)) <> max(hash(customer_id))"
     order_lines = cur.execute("select count(order_id) - count(distinct order_id) from "
-                              "(select order_id from import_staged limit 100000)").fetchall()[0][0]
+                              "(select order_id from import_checked limit 100000)").fetchall()[0][0]
     if order_lines:
         cur.execute(f"""
             create temp table import_repeat_groups as
             select false as by_row, hash(order_id) as group_key, {customers_differ} as may_conflict
-            from import_staged where not is_bad and order_id is not null group by 2 having count(*) > 1
+            from import_checked where not is_bad and order_id is not null group by 2 having count(*) > 1
             union all {by_rows}""")
         return
     cur.execute("""
         create temp table import_repeated_orders as
-        select hash(order_id) as group_key from import_staged
+        select hash(order_id) as group_key from import_checked
         where not is_bad and order_id is not null group by 1 having count(*) > 1""")
     if not cur.execute("select count(*) from import_repeated_orders").fetchall()[0][0]:
         cur.execute(f"create temp table import_repeat_groups as {by_rows}")
@@ -1139,7 +1142,7 @@ def _find_repeat_groups(cur, table: str, fields: list[str], by_order: bool) -> N
     cur.execute(f"""
         create temp table import_repeat_groups as
         select false as by_row, hash(order_id) as group_key, {customers_differ} as may_conflict
-        from import_staged
+        from import_checked
         where not is_bad and order_id is not null
           and hash(order_id) in (select group_key from import_repeated_orders)
         group by 2
@@ -1201,7 +1204,7 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
     # over those candidates only. Equal rows are then compared exactly.
     order_candidates = (f"""
         union
-        select hash({key}) from import_staged
+        select hash({key}) from import_checked
         where not is_bad and order_id is not null
           and hash(order_id) in (select group_key from import_repeat_groups where not by_row)
         group by 1 having count(*) > 1""" if order_groups else "")
