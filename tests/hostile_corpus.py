@@ -583,8 +583,8 @@ CASES: list[Case] = [
     Case("formula_names_customers.xlsx", I, "a formula cell (its cached result is read) and formula text",
          table="customers", read=2, loaded=2,
          stored=("name", ("click me", '=HYPERLINK("http://evil.example","x")'))),
-    Case("xml_entity_bomb.xlsx", R, "billion laughs in the shared strings", ("amplification",)),
-    Case("xml_external_entity.xlsx", R, "an entity that would read /etc/passwd", ("undefined entity",)),
+    Case("xml_entity_bomb.xlsx", R, "billion laughs in the shared strings", ("declares XML entities",)),
+    Case("xml_external_entity.xlsx", R, "an entity that would read /etc/passwd", ("declares XML entities",)),
     # dates and amounts at the edges
     Case("dates_at_the_edges.csv", I, "9999-12-31, 0001-01-01, 1900-02-29, 1899-12-31 reported; 2024-02-29 loads",
          ("is outside 1900-01-01",), read=6, loaded=2, row=3, column="order_date"),
@@ -622,7 +622,7 @@ CASES: list[Case] = [
          read=3, loaded=2, row=3, generated=True),
     Case("zip_bomb.xlsx", R, "1 MB that inflates to 1 GB of sheet XML", ("expands to 1,024 MB",), generated=True),
     Case("zip_bomb_lying_header.xlsx", R, "the same bomb, its directory claiming 1,000 bytes",
-         ("could not be read", "Bad CRC-32"), generated=True),
+         ("could not be read", "larger than its declared uncompressed size"), generated=True),
 ]
 
 

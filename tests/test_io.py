@@ -105,6 +105,34 @@ def test_xlsx_with_chinese_headers_dates_and_serials(con, tmp_path):
     assert frame["source_row"].tolist() == [2, 3, 4]  # Excel's row numbers, header on row 1
 
 
+
+def test_xlsx_cells_read_as_a_csv_export_would_write_them(con, tmp_path):
+    """Number ids without '.0', amounts as written, date and date-time cells, flags, empty cells; an empty
+    first sheet is passed over and rows keep Excel's numbers across a blank row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "说明"  # an empty cover sheet
+    sheet = workbook.create_sheet("订单")
+    sheet.append(["客户编号", "订单编号", "下单时间", "实付金额", "促销", "备注"])
+    sheet.append([100234, "A-1", datetime(2024, 7, 31), 1234.5, True, None])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append([100235, 9007199254740991, datetime(2024, 8, 1, 9, 30), 0.1, False, "第一次"])
+    sheet.append([100236, "A-3", datetime(2024, 8, 2), -20, None, ""])
+    path = tmp_path / "crm.xlsx"
+    workbook.save(path)
+    report = import_file(con, path, dataset="crm", mapping={"customer_id": "客户编号", "order_id": "订单编号",
+                                                             "order_date": "下单时间", "amount": "实付金额",
+                                                             "is_promo": "促销"})
+    assert {(p.kind, p.row) for p in report.problems} == {("missing_value", 3)}  # the blank row
+    frame = stored(con, "crm", columns="source_row, customer_id, order_id, order_date, amount, is_promo")
+    assert frame["source_row"].tolist() == [2, 4, 5]
+    assert frame["customer_id"].tolist() == ["100234", "100235", "100236"]
+    assert frame["order_id"].tolist() == ["A-1", "9007199254740991", "A-3"]
+    assert frame["order_date"].astype(str).tolist() == ["2024-07-31", "2024-08-01", "2024-08-02"]
+    assert frame["amount"].tolist() == [1234.5, 0.1, -20.0]
+    assert frame["is_promo"].tolist()[:2] == [True, False] and pd.isna(frame["is_promo"].tolist()[2])
+
 def test_parquet_round_trip(con, tmp_path):
     path = tmp_path / "orders.parquet"
     pd.DataFrame({"Customer ID": ["a", "b"], "Order Date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
