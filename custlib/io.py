@@ -818,9 +818,14 @@ def _stage_rows(cur, reader: RawReader, table: str, expressions: list[str], chec
         f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed) "
         f"select * from flagged)", reader.params)
     if reader.csv_rejects:
-        cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
-                    "from import_reject_errors")
+        _collect_rejects(cur)
     return raw_columns
+
+
+def _collect_rejects(cur) -> None:
+    """Copy the lines DuckDB's CSV reader rejected in this connection into ``import_rejects``."""
+    cur.execute("insert into import_rejects select line, error_type, csv_line, error_message "
+                "from import_reject_errors")
 
 
 def _numbered_rows_sql(cur, reader: RawReader, source: Source) -> str:
@@ -841,7 +846,7 @@ def _numbered_rows_sql(cur, reader: RawReader, source: Source) -> str:
     cur.execute("create temp table import_gap_rows as select distinct line from import_rejects")
     rejected = cur.execute("select count(*) from import_gap_rows").fetchall()[0][0]
     if source.lines != offset + staged + rejected:  # empty lines, or records spanning lines: find the gaps
-        if empty := _empty_rows(source.text_path):
+        if empty := _empty_rows(source.text_path, offset + staged + rejected):
             cur.execute("insert into import_gap_rows select unnest($rows) except select line from import_gap_rows",
                         {"rows": empty})
         rejected = cur.execute("select count(*) from import_gap_rows").fetchall()[0][0]
@@ -860,8 +865,9 @@ def _numbered_rows_sql(cur, reader: RawReader, source: Source) -> str:
             f"asof left join import_row_gaps g on r.record > g.good_before)")
 
 
-def _empty_rows(path: Path) -> list[int]:
-    """The row numbers of the empty lines of a CSV text file, which DuckDB's reader skips.
+def _empty_rows(path: Path, rows_read: int) -> list[int]:
+    """The row numbers of the empty lines of a CSV text file, which DuckDB's reader skips, up to the last
+    of the ``rows_read`` rows (header and malformed lines included) that were read.
 
     Rows end at line breaks outside quoted cells (quote parity decides); a row is empty when nothing
     but a carriage return comes between its break and the one before. Vectorised over 4 MB chunks,
@@ -890,6 +896,8 @@ def _empty_rows(path: Path) -> list[int]:
             breaks_before += len(positions)
             previous_byte = int(data[-1])
             offset += len(chunk)
+            if breaks_before - sum(map(len, empty)) >= rows_read:  # a preview reads only the first rows
+                break
     return [int(row) for row in np.concatenate(empty)] if empty else []
 
 
@@ -1370,7 +1378,15 @@ def preview_file(path: str | os.PathLike, table: str = "transactions", has_heade
         try:
             cur = con.cursor()
             reader = _raw_reader(cur, source)
-            frame = cur.execute(f"select * from ({reader.sample_sql}) limit {int(rows)}", reader.params).df()
+            if reader.csv_rejects:  # numbered as the import numbers them: empty and malformed lines count
+                cur.execute(f"create temp table import_rows as select * from ({reader.sql}) limit {int(rows)}",
+                            reader.params)
+                _collect_rejects(cur)
+                columns = ", ".join(f"c{i + 1}" for i in range(len(source.headers)))
+                frame = cur.execute(f"select source_row, {columns} from {_numbered_rows_sql(cur, reader, source)} "
+                                    f"order by source_row").df()
+            else:
+                frame = cur.execute(f"select * from ({reader.sample_sql}) limit {int(rows)}", reader.params).df()
         except duckdb.Error as exc:
             raise _reject(report, "unreadable", _duckdb_message(exc)) from None
         finally:

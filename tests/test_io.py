@@ -236,6 +236,13 @@ def test_row_numbers_count_empty_lines_as_a_spreadsheet_does(con, tmp_path, newl
     assert stored(con, "blank", columns="source_row")["source_row"].tolist() == [2, 8]
 
 
+
+def test_preview_numbers_rows_as_the_import_does(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\n\nc2,2024-01-01,5,extra\nc3,2024-01-01,6\n")
+    frame, _, _ = preview_file(path)
+    assert frame["row"].tolist() == [2, 5] and frame["customer_id"].tolist() == ["c1", "c3"]
+
 def test_a_quoted_cell_with_line_breaks_is_one_row(con, tmp_path):
     """Line breaks (even an empty line) inside quotes belong to the cell: the record is one row."""
     path = tmp_path / "notes.csv"
