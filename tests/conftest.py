@@ -1,7 +1,6 @@
-"""Shared fixtures: a real DuckDB file in a temp folder, and the public CDNOW sample."""
+"""Shared fixtures: a real DuckDB file in a temp folder, and the public CDNOW sample (data/samples/cdnow)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,7 @@ from custlib import db
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def shared_data_dir() -> Path:
-    """The public test data: ../shared/data beside the checkout (CI lays a copy there too)."""
-    candidates = [Path(os.environ["CUSTLIB_SHARED_DATA"])] if os.environ.get("CUSTLIB_SHARED_DATA") else []
-    candidates += [REPO_ROOT.parent / "shared" / "data", REPO_ROOT / "tests" / "data" / "shared"]
-    for candidate in candidates:
-        if (candidate / "CDNOW_sample.txt").is_file():
-            return candidate
-    raise FileNotFoundError("CDNOW sample not found in ../shared/data (set CUSTLIB_SHARED_DATA)")
+CDNOW_DIR = REPO_ROOT / "data" / "samples" / "cdnow"   # the public CDNOW sample, kept in the repository
 
 
 @pytest.fixture
@@ -35,4 +27,4 @@ def con(db_path):
 
 @pytest.fixture(scope="session")
 def cdnow_dir() -> Path:
-    return shared_data_dir()
+    return CDNOW_DIR
