@@ -5,17 +5,30 @@ PY := $(VENV)/bin/python
 DB ?= data/studio.duckdb
 PORT ?= 8501
 
-.PHONY: run test demo browser bench clean
+.PHONY: run test demo browser bench clean lock
 
-$(VENV)/.runtime: requirements.txt
+# Installs come from the lock files: exact versions with their hashes, so a run today and a run in three
+# months install the same packages. requirements*.txt keep the ranges (for people who embed custlib);
+# `make lock` re-resolves the locks after a range changes, `make lock UPGRADE=1` moves every pin to the
+# newest release inside the ranges.
+$(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+UV_VERSION := 0.13.8
+LOCK_VENV := .venv-lock
+LOCK_FLAGS := --python-version 3.11 --universal --generate-hashes --custom-compile-command "make lock" --quiet \
+	$(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(LOCK_VENV)/bin/uv || ($(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION))
+	$(LOCK_VENV)/bin/uv pip compile requirements.txt $(LOCK_FLAGS) -o requirements.lock
+	$(LOCK_VENV)/bin/uv pip compile requirements-dev.txt -c requirements.lock $(LOCK_FLAGS) -o requirements-dev.lock
 
 $(DB): | $(VENV)/.runtime
 	$(PY) -m custlib demo --db $(DB)
@@ -41,4 +54,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_import.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache test-output
