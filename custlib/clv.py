@@ -67,6 +67,18 @@ class FitFailed(CustlibError):
     """The likelihood could not be maximised (no finite optimum): the data do not support the model."""
 
 
+# Below this many repeat buyers no model is fitted at all. With a handful of customers the likelihood of
+# a three- or four-parameter model is nearly flat and its maximum usually lies on the boundary, so
+# whether an optimiser reports a number would depend on where it happens to stop; the answer must not.
+MIN_REPEAT_BUYERS_TO_FIT = 10
+
+
+def _check_enough_repeat_buyers(model: str, n_repeat: float) -> None:
+    if n_repeat < MIN_REPEAT_BUYERS_TO_FIT:
+        raise FitFailed(f"{model} needs at least {MIN_REPEAT_BUYERS_TO_FIT} customers with a repeat purchase "
+                        f"to be fitted; these data have {n_repeat:g}.")
+
+
 # --- input checks ------------------------------------------------------------------------------
 
 
@@ -382,6 +394,7 @@ class _PurchaseModel(_BaseFitter):
         w = _check_weights(weights, len(x))
         keep = w > 0
         (x, tx, T), w = _compress(x[keep], tx[keep], T[keep], weights=w[keep])
+        _check_enough_repeat_buyers(type(self).__name__, float(w[x > 0].sum()))
         scale = 10.0 / T.max() if T.max() > 0 else 1.0
         data = self._prepare(x, tx * scale, T * scale, w)
         self._maximise(data, scale, float(w.sum()))
@@ -690,6 +703,7 @@ class GammaGammaFitter(_BaseFitter):
         w = _check_weights(weights, len(x))
         keep = w > 0
         x, m, w = x[keep], m[keep], w[keep]
+        _check_enough_repeat_buyers("The Gamma-Gamma model", float(w.sum()))
         scale = 1.0 / np.median(m)
         self._maximise(self._prepare(x, m * scale, w), scale, float(w.sum()))
         return self

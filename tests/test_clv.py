@@ -476,6 +476,26 @@ def test_clv_is_non_negative_and_rises_with_margin(customer, which, spend, margi
 # --- data sufficiency ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("model", [clv.BetaGeoFitter, clv.ModifiedBetaGeoFitter, clv.ParetoNBDFitter])
+def test_no_purchase_model_is_fitted_on_fewer_than_ten_repeat_buyers(cdnow_summary, model):
+    """On a handful of customers the likelihood is flat and its maximum is usually on the boundary: whether
+    a number comes out must not depend on where an optimiser stops, so below the floor none does."""
+    repeat = cdnow_summary[cdnow_summary["frequency"] > 0]
+    once = cdnow_summary[cdnow_summary["frequency"] == 0]
+    thin = pd.concat([repeat.iloc[:clv.MIN_REPEAT_BUYERS_TO_FIT - 1], once.iloc[:200]])
+    with pytest.raises(clv.FitFailed, match="needs at least 10 customers with a repeat purchase.*have 9"):
+        model().fit(thin["frequency"], thin["recency"], thin["T"])
+    rows = pd.concat([repeat.iloc[:3], once.iloc[:200]])  # 3 rows of repeat buyers, 3 customers each
+    with pytest.raises(clv.FitFailed, match="have 9"):  # weights count customers, not rows
+        model().fit(rows["frequency"], rows["recency"], rows["T"], weights=np.r_[[3.0] * 3, np.ones(200)])
+
+
+def test_no_spend_model_is_fitted_on_fewer_than_ten_repeat_buyers():
+    with pytest.raises(clv.FitFailed, match="Gamma-Gamma model needs at least 10 .* have 3"):
+        clv.GammaGammaFitter().fit([1, 2, 3], [10.0, 12.0, 30.0])
+
+
+
 def test_data_sufficiency_accepts_cdnow_and_flags_thin_data(cdnow_summary):
     ok = clv.data_sufficiency(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
     assert ok.is_sufficient and ok.flags == () and ok.n_repeat_buyers == 946

@@ -5,10 +5,13 @@ import base64
 import json
 import re
 
+from datetime import date
+
 import numpy as np
 
-from custlib import db
+from custlib import db, kpis
 from ui.data import MONTHLY_OVERVIEW_COLUMNS
+from ui.format import money
 
 # Dataset "shop" (hand-computed below). Last order 2024-03-10, so March is partial and
 # February is the latest complete month.
@@ -111,18 +114,37 @@ def test_headline_numbers_are_the_latest_complete_month_against_the_one_before(s
         "Returns": ("¥30", None),               # 30 vs 0: no relative change
         "Retention": ("50.0%", None),           # c1 of Jan's c1, c2 bought again; January has no month before
         "NPS": ("–", None),                     # no survey answers
-        "Customer equity": ("¥170", None),      # as of the as-of date: no change shown
-        "Revenue at risk": ("¥320", None),
+        # One repeat buyer among four customers: too few for a purchase model (clv.MIN_REPEAT_BUYERS_TO_FIT),
+        # so the model's cards say "no number" instead of whatever an optimiser stops at on a flat likelihood.
+        "Customer equity": ("–", None),
+        "Revenue at risk": ("–", None),
     }
     assert at.caption[0].value == "Dataset “shop”, as of 2024-03-10. 4 customers."
     period = at.caption[1].value
     assert "Feb 2024 compared with Jan 2024" in period
+    assert any(c.value.startswith("Customer value is not available: the models could not be fitted on the data "
+                                  "up to 2024-03-10") for c in at.caption)
     spec = chart_spec(at)
     assert spec["layout"]["title"]["text"] == "Monthly revenue and active customers"
     assert spec["layout"]["yaxis"]["title"]["text"] == "Revenue (¥)"
     assert spec["layout"]["yaxis2"]["title"]["text"] == "Active customers (count)"
     bars = {trace["name"]: values(trace["y"]) for trace in spec["data"] if trace["type"] == "bar"}
     assert bars == {"Revenue": [170.0, 330.0], "Revenue, month to date": [500.0]}
+
+
+def test_equity_and_revenue_at_risk_cards_are_the_fitted_models_kpis(demo, start_app, open_db):
+    """On data with an interior maximum (the 2,500-customer demo) the value cards show the numbers the
+    `custlib kpis` command computes for the same dataset, date and default settings."""
+    at = start_app()
+    con = open_db()
+    dataset = db.get_dataset(con)
+    expected = kpis.value_kpis(con, dataset.dataset_id, date(2026, 9, 30))
+    assert expected["customer_equity"] > 0 and expected["revenue_at_risk"] > 0
+    shown = metrics(at)
+    assert shown["Customer equity"] == (money(expected["customer_equity"], symbol="¥", compact=True), None)
+    assert shown["Revenue at risk"] == (money(expected["revenue_at_risk"], symbol="¥", compact=True), None)
+    note = next(c.value for c in at.caption if c.value.startswith("Retention: share"))
+    assert "as of 2026-09-30" in note and "BG/NBD + Gamma-Gamma" in note
 
 
 def test_no_personal_data_on_the_overview(seed, start_app):
