@@ -126,6 +126,7 @@ def import_section() -> None:
     header_choice = right.radio(t("data_header_label"), list(HEADER_CHOICES), horizontal=True,
                                 format_func=option_labels("data_header_", HEADER_CHOICES), key="data_header")
     if uploaded is None:
+        data.forget_upload()
         st.caption(t("data_upload_hint"))
         return
     path = data.upload_path(uploaded)

@@ -1,6 +1,10 @@
 """Shared fixtures: a real DuckDB file in a temp folder, and the public CDNOW sample (data/samples/cdnow)."""
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,8 +13,46 @@ from custlib import db
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-
 CDNOW_DIR = REPO_ROOT / "data" / "samples" / "cdnow"   # the public CDNOW sample, kept in the repository
+
+# A test run writes only inside the work tree: pytest's temporary folders (databases, uploads) go to
+# test-output/pytest (emptied at the start of each run), and everything that asks the system for a
+# temporary folder, this process and every server or browser it starts, gets test-output/tmp instead.
+# Whatever is still in test-output/tmp when the run ends was left behind by our code, and fails the run.
+TEST_OUTPUT = REPO_ROOT / "test-output"
+SCRATCH = TEST_OUTPUT / "tmp"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if not config.option.basetemp:
+        config.option.basetemp = str(TEST_OUTPUT / "pytest")
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    SCRATCH.mkdir(parents=True)
+    os.environ["TMPDIR"] = str(SCRATCH)
+    tempfile.tempdir = None  # forget the cached default; the next call reads TMPDIR
+
+
+def leftovers() -> list[str]:
+    """What the run left in its temporary folder (names, newest first), less what is removed at exit by
+    its owner: AppTest's module-level folder for scripts."""
+    owned = set()
+    if app_test := sys.modules.get("streamlit.testing.v1.app_test"):
+        owned.add(Path(app_test.TMP_DIR.name).name)
+    entries = sorted(SCRATCH.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True) if SCRATCH.is_dir() else []
+    return [p.name for p in entries if p.name not in owned]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    left = leftovers()
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (f"the test run left {len(left)} file(s) in its temporary folder {SCRATCH}: "
+                   f"{', '.join(left[:10])}{' ...' if len(left) > 10 else ''}")
+        if reporter is not None:
+            reporter.write_line(f"FAILED: {message}", red=True)
+        if exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ per registry snapshot (every dataset's id, name, version and active flag).
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from custlib import access, audit, db, features, filters, findings, kpis, retention, segments, valuation
+from custlib import access, audit, db, features, filters, findings, incoming, kpis, retention, segments, valuation
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
 from custlib.filters import CustomerFilter
@@ -124,24 +122,26 @@ def audit_log(limit: int = 200) -> pd.DataFrame:
 # --- uploads ---------------------------------------------------------------------------------
 
 def upload_path(uploaded) -> Path:
-    """Write a st.file_uploader file to a temporary file once per upload and return its path.
+    """Write a st.file_uploader file to disk once per upload and return its path.
 
-    The suffix is kept (custlib.io reads the format from it and from the first bytes);
-    the previous upload's temporary file is removed.
+    The copy waits beside the database (custlib.incoming), not in the shared temporary folder; the
+    session's previous upload is removed, and a copy swept away while idle is written again.
     """
     kept = st.session_state.get(state.DATA_UPLOAD_FILE)
-    if kept and kept[0] == uploaded.file_id and Path(kept[1]).is_file():
+    if kept and kept[0] == uploaded.file_id and incoming.touch(Path(kept[1])):
         return Path(kept[1])
-    if kept:
-        shutil.rmtree(Path(kept[1]).parent, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix="cvs-upload-"))
-    path = folder / ("upload" + Path(uploaded.name).suffix.lower())
+    forget_upload()
     uploaded.seek(0)
-    with path.open("wb") as handle:
-        shutil.copyfileobj(uploaded, handle, 4 << 20)
+    path = incoming.write_waiting(uploaded, db.database_path(get_conn()), Path(uploaded.name).suffix)
     uploaded.seek(0)
     st.session_state[state.DATA_UPLOAD_FILE] = (uploaded.file_id, str(path))
     return path
+
+
+def forget_upload() -> None:
+    """Remove this session's waiting upload copy, if any (the upload was cleared or replaced)."""
+    if kept := st.session_state.pop(state.DATA_UPLOAD_FILE, None):
+        incoming.discard(kept[1])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -257,3 +257,24 @@ def test_a_new_dataset_cannot_take_an_existing_name(seed, start_app, open_db):
     assert "into Transactions of dataset “sales 2024”" in at.success[0].value
     assert "“sales 2024” is not the active dataset" in at.info[0].value
     assert db.query_df(open_db(), "select count(*) from transactions").iloc[0, 0] == 1 + 3
+
+
+def waiting_copies(studio_db) -> list:
+    return sorted((studio_db.parent / "incoming").glob("*/*"))
+
+
+def test_an_upload_waits_beside_the_database_and_goes_when_replaced_or_cleared(start_app, studio_db):
+    """The browser's file (names, phones) is written once, beside the database, never to the shared
+    temporary folder; replacing or clearing the upload removes the copy."""
+    at = start_app(page=DATA_PAGE)
+    upload(at, "sales.csv", SALES)
+    first = waiting_copies(studio_db)
+    assert len(first) == 1 and first[0].read_bytes() == SALES and first[0].suffix == ".csv"
+    at.button(key="data_import").click().run()
+    assert not at.exception and waiting_copies(studio_db) == first   # still shown: kept while the page holds it
+    upload(at, "more.csv", SALES.replace(b"c2", b"c9"))
+    second = waiting_copies(studio_db)
+    assert len(second) == 1 and second != first and not first[0].parent.exists()
+    at.file_uploader(key="data_upload").clear().run()
+    assert not at.exception
+    assert waiting_copies(studio_db) == []
