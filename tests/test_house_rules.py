@@ -25,3 +25,23 @@ def test_every_named_query_is_used_and_ends_in_final():
         assert f'"{sql.stem}"' in sources, f"{sql.name} is not used by any module"
         text = sql.read_text(encoding="utf-8").lower()
         assert "final as (" in text and "select * from final" in text, f"{sql.name} should end in `select * from final`"
+
+
+def test_a_clone_needs_nothing_beside_it():
+    """Nothing the project runs or documents reads ../shared (a person who clones it has none), and the
+    CDNOW sample the tests and the README's example use is in the repository."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, cwd=REPO, check=True).stdout
+    readers = []
+    for name in tracked.decode().split("\0"):
+        path = REPO / name
+        if name and path.is_file() and path.suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg", "") \
+                and name != "tests/test_house_rules.py":
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            if "../shared" in text or "shared/data" in text:
+                readers.append(name)
+    assert readers == []
+    sample = REPO / "data" / "samples" / "cdnow"
+    assert (sample / "CDNOW_sample.txt").read_text().count("\n") == 6919
+    assert (sample / "cdnow_customers_summary.csv").is_file() and (sample / "README.md").is_file()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "custlib import data/samples/cdnow/CDNOW_sample.txt" in readme

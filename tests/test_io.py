@@ -27,7 +27,7 @@ def test_cdnow_sample_gives_documented_counts(con, cdnow_dir):
                          mapping={"customer_id": 2, "order_date": 3, "quantity": 4, "amount": 5})
     assert report.delimiter == " " and report.rows_read == 6919 and report.rows_loaded == 6919
     [info] = db.dataset_info(con)
-    # shared/data/README.md: 2,357 customers, 6,919 rows, 1997-01-01 .. 1998-06-30
+    # data/samples/cdnow/README.md: 2,357 customers, 6,919 rows, 1997-01-01 .. 1998-06-30
     assert (info["customers"], info["transactions"]) == (2357, 6919)
     assert (info["first_order_date"], info["last_order_date"]) == ("1997-01-01", "1998-06-30")
     # identical rows (same customer, day, CDs, dollars) are separate orders: reported, kept
