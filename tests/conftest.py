@@ -43,30 +43,16 @@ def leftovers() -> list[str]:
     return [p.name for p in entries if p.name not in owned]
 
 
-def pytest_sessionfinish(session, exitstatus):
+def pytest_sessionstart(session):
+    # Registered before the plugins' own cleanups run (they run last-in, first-out), so this check runs
+    # after pytest-playwright removes its artifacts folder; session.exitstatus is still returned after it.
+    session.config.add_cleanup(lambda: _fail_on_leftovers(session))
+
+
+def _fail_on_leftovers(session) -> None:
     left = leftovers()
     if left:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = (f"the test run left {len(left)} file(s) in its temporary folder {SCRATCH}: "
-                   f"{', '.join(left[:10])}{' ...' if len(left) > 10 else ''}")
-        if reporter is not None:
-            reporter.write_line(f"FAILED: {message}", red=True)
-        if exitstatus == pytest.ExitCode.OK:
+        sys.stderr.write(f"FAILED: the test run left {len(left)} file(s) in its temporary folder {SCRATCH}: "
+                         f"{', '.join(left[:10])}{' ...' if len(left) > 10 else ''}\n")
+        if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-@pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "studio.duckdb"
-
-
-@pytest.fixture
-def con(db_path):
-    connection = db.connect(db_path)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="session")
-def cdnow_dir() -> Path:
-    return CDNOW_DIR
