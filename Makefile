@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/studio.duckdb
 PORT ?= 8501
+# Loopback unless sign-in is configured: `ADDRESS=0.0.0.0 make run` is refused without [access] settings.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test demo browser bench clean lock
 
@@ -37,7 +39,9 @@ demo: $(VENV)/.runtime
 	$(PY) -m custlib demo --db $(DB)
 
 run: $(VENV)/.runtime $(DB)
-	CUSTLIB_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m custlib check-access --address $(ADDRESS)
+	CUSTLIB_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
+	  --server.headless true --browser.gatherUsageStats false
 
 # Browser tests need Debian's chromium and chromium-driver (Playwright cannot download a browser offline),
 # and a CJK font so Chinese pages render (screenshots of the Chinese UI are checked by eye).

@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_log.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
     audit_log.add_argument("--json", action="store_true")
 
+    check = commands.add_parser("check-access", help="refuse to serve without sign-in on an address other "
+                                                    "machines reach (make run calls it before starting)")
+    check.add_argument("--address", required=True, help="the address the server will listen on")
+    check.add_argument("--secrets", default=".streamlit/secrets.toml",
+                       help="the secrets file whose [access] section configures sign-in")
+
     commands.add_parser("hash-password", help="make a password hash for the [access] users of secrets.toml "
                                               "(reads one line from stdin, or asks twice on a terminal)")
     return parser
@@ -347,8 +353,19 @@ def cmd_hash_password(args) -> int:
     return 0
 
 
+def cmd_check_access(args) -> int:
+    from . import access
+
+    config = access.config_from_secrets_file(Path(args.secrets))
+    if problem := access.exposure_problem(config, args.address):
+        raise CustlibError(problem)
+    print(f"Access: {config.mode} mode, listening on {args.address}.")
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cmd_kpis, "fit-clv": cmd_fit_clv,
-            "score": cmd_score, "audit": cmd_audit, "hash-password": cmd_hash_password}
+            "score": cmd_score, "audit": cmd_audit, "hash-password": cmd_hash_password,
+            "check-access": cmd_check_access}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import binascii
 import getpass
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 import secrets
@@ -28,6 +29,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -333,6 +335,54 @@ class AccessConfig:
         if account is not None:
             return User(account.name, account.role)
         return User(name, self.default_role) if self.default_role is not None else None
+
+
+def config_from_secrets_file(path: os.PathLike | str, environ: Mapping[str, str] | None = None) -> AccessConfig:
+    """The access settings as the app reads them, for programs outside Streamlit: the ``[access]`` section of
+    the secrets file at ``path`` when it has one, else the CUSTLIB_ACCESS_* environment, else single-user."""
+    import tomllib
+
+    path = Path(path)
+    if path.is_file():
+        try:
+            secrets_ = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise AccessConfigError(f"{path} could not be read: {exc}") from None
+        if "access" in secrets_:
+            return AccessConfig.from_mapping(secrets_["access"])
+    return AccessConfig.from_environment(environ)
+
+
+# --- who can reach the server ----------------------------------------------------------------------
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a server bound to ``address`` can be reached only from this machine (127.0.0.0/8, ::1,
+    localhost). An empty address means every interface, so it is not loopback."""
+    address = (address or "").strip().strip("[]").lower()
+    if not address:
+        return False
+    if address in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def exposure_problem(config: AccessConfig, address: str | None) -> str | None:
+    """Why the studio must not serve on ``address`` with ``config`` (None: it may). Fail closed: without
+    sign-in (single-user mode) everyone who reaches the server is an analyst, so only this machine may."""
+    if config.mode != "single-user" or is_loopback(address):
+        return None
+    where = f"address {address!r}" if (address or "").strip() else "every network interface (no address set)"
+    return (f"The studio is set to listen on {where} without sign-in: everyone who can reach it would be an "
+            f"analyst, with unmasked contact details and the right to import and delete. Either listen on "
+            f"this machine only (server.address = \"127.0.0.1\" in .streamlit/config.toml, the shipped "
+            f"setting), or configure sign-in in the [access] section of .streamlit/secrets.toml (see "
+            f"docs/reliability.md).")
 
 
 # --- masking ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -240,3 +241,42 @@ def test_contact_details_in_free_text_notes_are_masked():
     masked = access.mask_contacts_in_text(notes, "marketing", names=("张三丰",)).tolist()
     assert masked == ["Called 张** on ***5678, wrote to z***@corp.cn", pd.NA, "Quote sent"]
     assert access.mask_contacts_in_text(notes, "analyst", names=("张三丰",)) is notes
+
+
+# --- fail closed on the network (issue 14, row 1) ---------------------------------------------------
+
+@pytest.mark.parametrize("address, loopback", [
+    ("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True), ("::1", True), ("[::1]", True),
+    ("0.0.0.0", False), ("::", False), ("", False), (None, False), ("192.168.1.20", False),
+    ("studio.example.com", False)])
+def test_only_loopback_addresses_count_as_this_machine(address, loopback):
+    assert access.is_loopback(address) is loopback
+
+
+def test_single_user_mode_is_refused_on_any_other_address():
+    single = access.AccessConfig()
+    assert access.exposure_problem(single, "127.0.0.1") is None
+    refusal = access.exposure_problem(single, "0.0.0.0")
+    assert "without sign-in" in refusal and 'server.address = "127.0.0.1"' in refusal and "[access]" in refusal
+    assert "every network interface" in access.exposure_problem(single, None)
+    signed = access.AccessConfig.from_mapping({"mode": "header", "default_role": "executive"})
+    assert access.exposure_problem(signed, "0.0.0.0") is None
+
+
+def test_check_access_refuses_to_start_an_exposed_server_without_sign_in(tmp_path):
+    def check(*args, **env):
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("CUSTLIB_ACCESS_")} | env
+        return subprocess.run([sys.executable, "-m", "custlib", "check-access", *args], capture_output=True,
+                              text=True, cwd=REPO, env=environ)
+    missing = str(tmp_path / "no-secrets.toml")
+    assert check("--address", "127.0.0.1", "--secrets", missing).returncode == 0
+    refused = check("--address", "0.0.0.0", "--secrets", missing)
+    assert refused.returncode == 1 and "without sign-in" in refused.stderr and "Traceback" not in refused.stderr
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[access]\nmode = "header"\ndefault_role = "executive"\n')
+    assert check("--address", "0.0.0.0", "--secrets", str(secrets)).returncode == 0
+    assert check("--address", "0.0.0.0", "--secrets", missing, CUSTLIB_ACCESS_MODE="header",
+                 CUSTLIB_ACCESS_DEFAULT_ROLE="marketing").returncode == 0
+    secrets.write_text("[access\n")
+    broken = check("--address", "127.0.0.1", "--secrets", str(secrets))
+    assert broken.returncode == 1 and "could not be read" in broken.stderr

@@ -64,9 +64,14 @@ def current_user() -> access.User | None:
     return signed_in
 
 
+def server_address() -> str | None:
+    """The address this server listens on (server.address; None or empty: every interface)."""
+    return st.get_option("server.address")
+
+
 def _user_of(config: access.AccessConfig) -> access.User | None:
-    if config.mode == "single-user":
-        return config.local_user()
+    if config.mode == "single-user":  # fail closed: nobody, when other machines can reach the server
+        return None if access.exposure_problem(config, server_address()) else config.local_user()
     if config.mode == "password":
         return config.signed_in_user(st.session_state.get(state.USER_NAME))
     signed_in = config.user_from_headers(_headers())
@@ -83,6 +88,9 @@ def sign_in_page() -> None:
         config = load_config()
     except AccessConfigError as exc:
         st.error(t("auth_config_broken", error=str(exc)), icon=":material/error:")
+        return
+    if config.mode == "single-user":  # only reached when access.exposure_problem refused this address
+        st.error(t("auth_exposed", address=server_address() or "0.0.0.0"), icon=":material/lock:")
         return
     if config.mode == "header":
         name = config.header_user_name(_headers())

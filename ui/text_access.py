@@ -23,6 +23,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "auth_sign_in": ("Sign in", "登录"),
     "auth_wrong": ("The user name or password is not right. Try again, or ask your administrator.",
                    "用户名或密码不正确。请重试，或联系管理员。"),
+    "auth_exposed": ("This studio is reachable from other machines ({address}) but no sign-in is configured, "
+                     "so it serves nothing: otherwise every visitor would be an analyst. Ask whoever runs it to "
+                     "listen on this machine only (server.address = \"127.0.0.1\") or to configure sign-in "
+                     "(docs/reliability.md).",
+                     "此工作台可从其他机器访问（{address}），但未配置登录，因此不提供任何内容：否则每位访问者都将成为分析师。"
+                     "请运行者改为只在本机监听（server.address = \"127.0.0.1\"），或配置登录（见 docs/reliability.md）。"),
     "auth_config_broken": ("Sign-in is not set up correctly, so nobody can use the studio until it is fixed. "
                            "Tell your administrator: {error}",
                            "登录设置有误，修正之前任何人都无法使用本工作台。请告知管理员：{error}"),
