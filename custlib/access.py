@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import AccessConfigError
+from .errors import AccessConfigError, PermissionDenied
 
 # --- roles ------------------------------------------------------------------------------------------
 
@@ -45,7 +45,8 @@ class Role:
     can_see_customer_rows: bool       # lists and profiles of single customers (ids, scores, reasons)
     can_see_contacts_unmasked: bool   # name, email and phone as stored, on pages and in exports
     can_export_lists: bool            # download lists of customers as CSV
-    can_import_and_delete: bool       # the Data page: imports, renaming and deleting datasets
+    can_import_and_delete: bool       # the Data page: imports, renaming, deleting, the default dataset
+    can_save_plans: bool              # save or delete capacity settings and simulator scenarios
 
     def allows(self, permission: str) -> bool:
         if permission not in PERMISSIONS:
@@ -56,11 +57,31 @@ class Role:
 PERMISSIONS = tuple(f.name for f in fields(Role) if f.name.startswith("can_"))
 
 ROLES: dict[str, Role] = {role.name: role for role in (
-    #    name          customer rows  contacts unmasked  export lists  import and delete
-    Role("executive",  False,         False,             False,        False),   # aggregates only
-    Role("marketing",  True,          False,             True,         False),   # segments and lists, masked
-    Role("analyst",    True,          True,              True,         True),    # everything, uploads
+    #    name          customer rows  contacts unmasked  export lists  import and delete  save plans
+    Role("executive",  False,         False,             False,        False,             False),  # aggregates only
+    Role("marketing",  True,          False,             True,         False,             True),   # lists, masked
+    Role("analyst",    True,          True,              True,         True,              True),   # everything
 )}
+
+
+def require(actor, permission: str, what: str) -> None:
+    """Raise PermissionDenied unless ``actor`` (a custlib.audit.Actor) may use ``permission``.
+
+    Every write in custlib calls this (through ``custlib.audit.authorize``, which also logs a refusal), so
+    a role is enforced below the pages. An actor without a role outside the app is the program that opened
+    the database file itself (the command line, a Python call): whoever can open the file has it all anyway.
+    In the app every actor needs a role: nobody signed in may do nothing.
+    """
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}; the permissions are {', '.join(PERMISSIONS)}")
+    if actor is None or (actor.role is None and actor.via != "app"):
+        return
+    role = ROLES.get(actor.role)
+    if role is None or not role.allows(permission):
+        if actor.role is None:
+            raise PermissionDenied(f"Nobody is signed in, so nothing may {what.split(' ', 1)[0]} here: sign in first.")
+        raise PermissionDenied(f"{actor.user} ({actor.role}) may not {what}: the {actor.role} role does not "
+                               f"have that permission.")
 
 
 @dataclass(frozen=True)

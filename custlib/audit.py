@@ -18,9 +18,11 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
-from . import db
+from . import access, db
+from .errors import PermissionDenied
 
-ACTIONS = ("import", "delete", "export", "login", "login_failed", "login_refused", "logout")
+ACTIONS = ("import", "delete", "rename", "set_default", "save_plan", "delete_plan", "refused", "export", "login",
+           "login_failed", "login_refused", "logout")
 VIAS = ("app", "cli", "python")
 COLUMNS = ("recorded_at", "user_name", "role", "via", "action", "dataset_name", "dataset_id", "detail")
 MAX_USER_NAME = 200
@@ -61,6 +63,17 @@ def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, 
         [datetime.now(timezone.utc).replace(tzinfo=None), actor.user[:MAX_USER_NAME], actor.role, actor.via,
          action, dataset_name, dataset_id,
          json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None])
+
+
+def authorize(con: duckdb.DuckDBPyConnection, actor: Actor | None, permission: str, what: str,
+              dataset: db.Dataset | None = None) -> None:
+    """``access.require``, and a refusal is written to the log (``refused``, with the permission and what was
+    asked) before PermissionDenied reaches the caller. Call it before the change's transaction."""
+    try:
+        access.require(actor, permission, what)
+    except PermissionDenied:
+        log(con, actor, "refused", dataset=dataset, detail={"permission": permission, "asked": what})
+        raise
 
 
 def log(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset: db.Dataset | None = None,

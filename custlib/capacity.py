@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from . import db
+from . import audit, db
 from .errors import CustlibError
 from .segments import TIERS, value_tiers
 
@@ -72,7 +72,7 @@ DEFAULT_SETTINGS = {
 SETTINGS_COLUMNS = ("tier",) + SETTING_FIELDS + ("updated_at", "is_default")
 #: Room left above the current average book when a quota is suggested from the data.
 SUGGESTED_HEADROOM = 1.10
-HISTORY_COLUMNS = ("change_id", "changed_at", "tier", "setting", "old_value", "new_value", "note")
+HISTORY_COLUMNS = ("change_id", "changed_at", "changed_by", "tier", "setting", "old_value", "new_value", "note")
 OWNER_COLUMNS = ("customer_id", "account_manager", "region")
 HOLDING_COLUMNS = ("account_manager", "region", "tier", "customers", "quota", "spare", "utilisation", "status",
                    "contacts_per_quarter", "retention_budget_amount")
@@ -115,6 +115,8 @@ def ensure_schema(con) -> None:
               new_value double not null,
               note varchar
             )""")
+        # who made the change (added later: rows of older databases have none)
+        cur.execute("alter table capacity_settings_history add column if not exists changed_by varchar")
 
 
 def suggested_quotas(owners: pd.DataFrame, tiers: pd.Series, headroom: float = SUGGESTED_HEADROOM) -> dict[str, int]:
@@ -176,15 +178,19 @@ def _settings_map(settings: pd.DataFrame | dict | None) -> dict[str, TierSetting
 
 
 def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_at=None, note: str = "",
-                  suggested: dict[str, int] | None = None) -> pd.DataFrame:
+                  suggested: dict[str, int] | None = None, actor=None) -> pd.DataFrame:
     """Store new settings for some or all tiers (a dict tier -> :class:`TierSettings` or dict of its
     fields, or a frame like :func:`get_settings`) and record every changed value in the history.
 
     ``changed_at`` (default now) is when the settings take effect. ``suggested``: the quotas in effect for
     tiers never saved (as given to :func:`get_settings`), so a value left as suggested is not a change and
     "before" in the history is what was in effect. Returns the history rows written
-    (:data:`HISTORY_COLUMNS`; empty when nothing changed). All or nothing: one write transaction.
+    (:data:`HISTORY_COLUMNS`; empty when nothing changed). All or nothing: one write transaction, which
+    also writes the audit entry. ``actor`` (a custlib.audit.Actor; None: this process's user) needs the
+    ``can_save_plans`` permission and is recorded as the author of each change.
     """
+    actor = actor or audit.Actor.this_process()
+    audit.authorize(con, actor, "can_save_plans", "save capacity settings")
     new = _settings_map(settings)
     unknown = sorted(set(new) - set(TIERS))
     if unknown:
@@ -207,9 +213,13 @@ def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_a
         ids = []
         for tier, name, old, fresh in changes:
             ids.append(cur.execute(
-                "insert into capacity_settings_history (dataset_id, changed_at, tier, setting, old_value, new_value, "
-                "note) values (?, ?, ?, ?, ?, ?, ?) returning change_id",
-                [int(dataset_id), at, tier, name, old, fresh, note or None]).fetchall()[0][0])
+                "insert into capacity_settings_history (dataset_id, changed_at, changed_by, tier, setting, old_value, "
+                "new_value, note) values (?, ?, ?, ?, ?, ?, ?, ?) returning change_id",
+                [int(dataset_id), at, actor.user, tier, name, old, fresh, note or None]).fetchall()[0][0])
+        if changes:
+            audit.record(cur, actor, "save_plan", dataset_id=int(dataset_id),
+                         detail={"plan": "capacity settings", "changes": len(changes),
+                                 "tiers": sorted({c[0] for c in changes})})
     history = settings_history(con, dataset_id)
     return history[history["change_id"].isin(ids)].reset_index(drop=True)
 

@@ -301,8 +301,12 @@ def set_active(con: duckdb.DuckDBPyConnection, name: str) -> Dataset:
     return get_dataset(con, name)
 
 
-def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str) -> Dataset:
+def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str, actor=None) -> Dataset:
+    """Rename a dataset (``actor`` needs ``can_import_and_delete``; the rename is in the audit log)."""
+    from . import audit  # audit builds on this module: imported on use
+
     dataset = get_dataset(con, old)
+    audit.authorize(con, actor, "can_import_and_delete", f"rename dataset {dataset.name!r}", dataset)
     new = validate_dataset_name(new)
     with write_transaction(con) as cur:
         if cur.execute("select count(*) from datasets where name = ? and dataset_id <> ?",
@@ -310,6 +314,8 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str) -> Datase
             raise CustlibError(f"A dataset named {new!r} already exists; choose another name.")
         cur.execute("update datasets set name = ?, updated_at = current_timestamp where dataset_id = ?",
                     [new, dataset.dataset_id])
+        audit.record(cur, actor, "rename", dataset_name=new, dataset_id=dataset.dataset_id,
+                     detail={"old_name": dataset.name, "new_name": new})
     return get_dataset(con, new)
 
 
@@ -327,6 +333,7 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str, actor=None) -> Non
     from . import audit  # audit builds on this module (its writes use write_transaction): imported on use
 
     dataset = get_dataset(con, name)
+    audit.authorize(con, actor, "can_import_and_delete", f"delete dataset {dataset.name!r}", dataset)
     with write_transaction(con) as cur:
         stored = [row[0] for row in cur.execute(
             "select stored_path from imports where dataset_id = ? and stored_path is not null",

@@ -239,6 +239,7 @@ def load_demo(con, dataset_name: str = "demo", n_customers: int = 20_000, seed: 
     The dataset becomes the active one; the load is written to the audit log as an import by ``actor``
     (None: this process's user). Returns the generated data (with its truth).
     """
+    audit.authorize(con, actor, "can_import_and_delete", f"load the demo data into dataset {dataset_name!r}")
     data = generate_demo(n_customers=n_customers, seed=seed)
     source = f"demo generator (seed {seed}, {n_customers} customers)"
     with db.write_transaction(con) as cur:

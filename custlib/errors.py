@@ -44,3 +44,7 @@ class AccessConfigError(CustlibError):
 
     The app lets nobody in until they are fixed: a broken configuration never falls back to open access.
     """
+
+
+class PermissionDenied(CustlibError):
+    """The signed-in user's role may not do this (custlib.access.require); nothing was changed."""

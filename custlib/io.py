@@ -1029,6 +1029,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         else:
             dataset = db.get_dataset(con).name
     report.dataset = db.validate_dataset_name(dataset)
+    audit.authorize(con, actor, "can_import_and_delete", f"import {file_name!r} into dataset {report.dataset!r}")
     source = open_source(path, report, has_header, sheet)
     stored_path: Path | None = None
     try:

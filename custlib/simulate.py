@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import interpolate
 
-from . import clv, db
+from . import audit, clv, db
 from .errors import CustlibError
 
 __all__ = [
@@ -1012,12 +1012,20 @@ def ensure_schema(con) -> None:
               assumptions json not null,
               result json not null
             )""")
+        # who saved it (added later: scenarios of older databases have none)
+        cur.execute("alter table sim_scenarios add column if not exists saved_by varchar")
 
 
 def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptions: Assumptions,
-                  result: pd.Series | None = None, as_of=None, curves: ResponseCurves | None = None) -> int:
+                  result: pd.Series | None = None, as_of=None, curves: ResponseCurves | None = None,
+                  actor=None) -> int:
     """Store a scenario with its assumptions and result (computed from ``curves`` when ``result`` is
-    None) for dataset ``dataset_id``; returns its ``scenario_id``. ``as_of`` is the snapshot date."""
+    None) for dataset ``dataset_id``; returns its ``scenario_id``. ``as_of`` is the snapshot date.
+
+    ``actor`` (a custlib.audit.Actor; None: this process's user) needs ``can_save_plans``; it is stored as
+    the scenario's author (``saved_by``, with ``created_at``) and the save is in the audit log."""
+    actor = actor or audit.Actor.this_process()
+    audit.authorize(con, actor, "can_save_plans", "save a simulator scenario")
     cleaned = (name or "").strip()
     if not cleaned or len(cleaned) > 200:
         raise CustlibError("A scenario name must be 1 to 200 characters.")
@@ -1029,10 +1037,13 @@ def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptio
     payload = {name: (None if pd.isna(value) else float(value)) for name, value in result.items()}
     with db.write_transaction(con) as cur:
         row = cur.execute(
-            "insert into sim_scenarios (dataset_id, name, as_of, scenario, assumptions, result) "
-            "values (?, ?, ?, ?, ?, ?) returning scenario_id",
+            "insert into sim_scenarios (dataset_id, name, as_of, scenario, assumptions, result, saved_by) "
+            "values (?, ?, ?, ?, ?, ?, ?) returning scenario_id",
             [int(dataset_id), cleaned, None if as_of is None else pd.Timestamp(as_of).date(),
-             json.dumps(asdict(scenario)), json.dumps(assumptions.to_dict()), json.dumps(payload)]).fetchall()
+             json.dumps(asdict(scenario)), json.dumps(assumptions.to_dict()), json.dumps(payload),
+             actor.user]).fetchall()
+        audit.record(cur, actor, "save_plan", dataset_id=int(dataset_id),
+                     detail={"plan": "scenario", "scenario_id": int(row[0][0]), "name": cleaned})
     return int(row[0][0])
 
 
@@ -1069,11 +1080,16 @@ def load_scenario(con, dataset_id: int, scenario_id: int) -> tuple[str, Scenario
     return (record["name"], Scenario(**scenario), Assumptions.from_dict(json.loads(record["assumptions"])), result)
 
 
-def delete_scenario(con, dataset_id: int, scenario_id: int) -> None:
+def delete_scenario(con, dataset_id: int, scenario_id: int, actor=None) -> None:
+    """Delete a stored scenario (``actor`` needs ``can_save_plans``; the deletion is in the audit log)."""
+    audit.authorize(con, actor, "can_save_plans", "delete a simulator scenario")
     ensure_schema(con)
     with db.write_transaction(con) as cur:
-        cur.execute("delete from sim_scenarios where dataset_id = ? and scenario_id = ?",
-                    [int(dataset_id), int(scenario_id)])
+        deleted = cur.execute("delete from sim_scenarios where dataset_id = ? and scenario_id = ?",
+                              [int(dataset_id), int(scenario_id)]).fetchall()[0][0]
+        if deleted:
+            audit.record(cur, actor, "delete_plan", dataset_id=int(dataset_id),
+                         detail={"plan": "scenario", "scenario_id": int(scenario_id)})
 
 
 def compare_scenarios(con, dataset_id: int, scenario_ids) -> pd.DataFrame:

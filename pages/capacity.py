@@ -47,7 +47,10 @@ def settings_form(dataset, suggested: dict[str, int]) -> None:
                     label_visibility="collapsed"),
             }
         note = st.text_input(t("cap_note"), key="cap_note", max_chars=200, placeholder=t("cap_note_placeholder"))
-        if st.form_submit_button(t("cap_save"), type="primary", key="cap_save"):
+        may_save = auth.allows("can_save_plans")
+        if not may_save:
+            st.caption(t("plans_read_only"))
+        if st.form_submit_button(t("cap_save"), type="primary", key="cap_save", disabled=not may_save):
             try:
                 written = decisions.save_capacity_settings(dataset, chosen, note=note, suggested=suggested)
             except (CustlibError, ValueError) as exc:
@@ -65,7 +68,8 @@ def history_table(history: pd.DataFrame) -> None:
         return
     money_setting = history["setting"] == "retention_budget_amount"
     shown = pd.DataFrame({
-        t("cap_col_changed_at"): history["changed_at"], t("cap_col_tier"): history["tier"].map(labels.tier),
+        t("cap_col_changed_at"): history["changed_at"], t("cap_col_changed_by"): history["changed_by"].fillna("–"),
+        t("cap_col_tier"): history["tier"].map(labels.tier),
         t("cap_col_setting"): history["setting"].map(lambda s: t(f"cap_setting_{s}")),
         t("cap_col_old"): [fmt.money(v) if m else fmt.number(v, 1) for v, m in zip(history["old_value"], money_setting)],
         t("cap_col_new"): [fmt.money(v) if m else fmt.number(v, 1) for v, m in zip(history["new_value"], money_setting)],

@@ -183,7 +183,7 @@ def datasets_section() -> None:
             flash("success", t("data_now_active", dataset=chosen))
         new_name = col2.text_input(t("data_rename_label"), key="data_rename_to")
         if col2.button(t("data_rename_button"), key="data_rename", disabled=not new_name.strip()):
-            db.rename_dataset(data.get_conn(), chosen, new_name)
+            db.rename_dataset(data.get_conn(), chosen, new_name, actor=auth.actor())
             flash("success", t("data_renamed", old=chosen, new=new_name.strip()))
         # Keyed by dataset: the tick never carries over to another dataset, and goes away with the deleted one.
         confirmed = col3.checkbox(t("data_delete_confirm", dataset=chosen), key=f"data_delete_confirm_{chosen}")

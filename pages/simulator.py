@@ -137,7 +137,10 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     name = left.text_input(t("sim_scenario_name"), key="sim_scenario_name", max_chars=200,
                            placeholder=t("sim_scenario_placeholder"))
-    if right.button(t("sim_save"), key="sim_save", type="primary", width="stretch"):
+    may_save = auth.allows("can_save_plans")
+    if not may_save:
+        st.caption(t("plans_read_only"))
+    if right.button(t("sim_save"), key="sim_save", type="primary", width="stretch", disabled=not may_save):
         try:
             scenario_id = decisions.save_scenario(dataset, name, scenario, assumptions, result, as_of)
         except CustlibError as exc:

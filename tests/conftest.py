@@ -56,3 +56,20 @@ def _fail_on_leftovers(session) -> None:
                          f"{', '.join(left[:10])}{' ...' if len(left) > 10 else ''}\n")
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "studio.duckdb"
+
+
+@pytest.fixture
+def con(db_path):
+    connection = db.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def cdnow_dir() -> Path:
+    return CDNOW_DIR

@@ -25,10 +25,10 @@ HASH = access.hash_password(PASSWORD)  # one hash for the module: 600,000 iterat
 def test_each_role_is_one_row_of_permissions():
     assert list(access.ROLES) == ["executive", "marketing", "analyst"]
     assert access.PERMISSIONS == ("can_see_customer_rows", "can_see_contacts_unmasked", "can_export_lists",
-                                  "can_import_and_delete")
+                                  "can_import_and_delete", "can_save_plans")
     granted = {name: [p for p in access.PERMISSIONS if role.allows(p)] for name, role in access.ROLES.items()}
     assert granted == {"executive": [],  # aggregates only
-                       "marketing": ["can_see_customer_rows", "can_export_lists"],  # lists, contacts masked
+                       "marketing": ["can_see_customer_rows", "can_export_lists", "can_save_plans"],  # masked
                        "analyst": list(access.PERMISSIONS)}
 
 

@@ -20,7 +20,7 @@ from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
 
-from . import data, state
+from . import auth, data, state
 from .i18n import language, t
 
 #: Horizons the simulator offers (months); response curves are built once for the longest.
@@ -56,7 +56,8 @@ def default_assumptions(cache_key: tuple[int, int], as_of: date, curves: sim.Res
 
 def save_scenario(dataset: db.Dataset, name: str, scenario: sim.Scenario, assumptions: sim.Assumptions,
                   result: pd.Series, as_of: date) -> int:
-    return sim.save_scenario(data.get_conn(), dataset.dataset_id, name, scenario, assumptions, result, as_of=as_of)
+    return sim.save_scenario(data.get_conn(), dataset.dataset_id, name, scenario, assumptions, result, as_of=as_of,
+                             actor=auth.actor())
 
 
 def saved_scenarios(dataset: db.Dataset) -> pd.DataFrame:
@@ -77,7 +78,8 @@ def capacity_settings(dataset: db.Dataset, suggested: dict[str, int] | None = No
 def save_capacity_settings(dataset: db.Dataset, settings: dict, note: str = "",
                            suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """Store new quotas (history rows written; empty when nothing changed)."""
-    return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note, suggested=suggested)
+    return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note, suggested=suggested,
+                                  actor=auth.actor())
 
 
 def capacity_history(dataset: db.Dataset) -> pd.DataFrame:

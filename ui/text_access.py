@@ -23,6 +23,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "auth_sign_in": ("Sign in", "登录"),
     "auth_wrong": ("The user name or password is not right. Try again, or ask your administrator.",
                    "用户名或密码不正确。请重试，或联系管理员。"),
+    "plans_read_only": ("Your role may read plans but not save them (saving needs the marketing or analyst role).",
+                        "您的角色可以查看计划，但不能保存（保存需要市场营销或分析师角色）。"),
     "auth_exposed": ("This studio is reachable from other machines ({address}) but no sign-in is configured, "
                      "so it serves nothing: otherwise every visitor would be an analyst. Ask whoever runs it to "
                      "listen on this machine only (server.address = \"127.0.0.1\") or to configure sign-in "
@@ -70,6 +72,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_col_detail": ("Detail", "详情"),
     "audit_action_import": ("Import", "导入"),
     "audit_action_delete": ("Delete", "删除"),
+    "audit_action_rename": ("Rename", "重命名"),
+    "audit_action_set_default": ("Default dataset set", "设为默认数据集"),
+    "audit_action_save_plan": ("Plan saved", "保存计划"),
+    "audit_action_delete_plan": ("Plan deleted", "删除计划"),
+    "audit_action_refused": ("Refused (permission)", "拒绝（无权限）"),
     "audit_action_export": ("Export", "导出"),
     "audit_action_login": ("Sign-in", "登录"),
     "audit_action_login_failed": ("Failed sign-in", "登录失败"),

@@ -260,6 +260,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cap_history_heading": ("History of changes ({changes})", "变更历史（{changes}）"),
     "cap_no_history": ("No change saved yet: the defaults are in effect.", "尚未保存任何变更：当前使用默认值。"),
     "cap_col_changed_at": ("Changed at", "变更时间"),
+    "cap_col_changed_by": ("Changed by", "变更人"),
     "cap_col_tier": ("Tier", "层级"),
     "cap_col_setting": ("Setting", "设置项"),
     "cap_setting_max_customers_per_manager": ("Max customers per manager", "每位经理最多客户数"),

@@ -215,3 +215,15 @@ def test_every_role_action_and_way_in_has_words_in_both_languages():
     keys = ({f"role_{role}" for role in access.ROLES} | {f"audit_action_{action}" for action in audit.ACTIONS}
             | {f"audit_via_{via}" for via in audit.VIAS})
     assert sorted(keys - set(TEXT)) == []
+
+
+@pytest.mark.parametrize("name, may_save", [("boss", False), ("li", True), ("wang", True)])
+def test_saving_plans_is_a_permission_of_its_own(demo, name, may_save):
+    """Executives read the capacity plan and the simulator but cannot save either; marketing and analysts can."""
+    at = sign_in(studio(), name)
+    for page, button in (("pages/capacity.py", "cap_save"), ("pages/simulator.py", "sim_save")):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert at.button(key=button).disabled is (not may_save)
+        note = "Your role may read plans but not save them"
+        assert any(c.value.startswith(note) for c in at.caption) is (not may_save)
