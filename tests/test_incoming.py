@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from custlib import incoming
@@ -36,9 +35,10 @@ def test_the_sweep_removes_folders_of_ended_processes_and_idle_ones_only(tmp_pat
     for folder in (dead, idle):
         folder.mkdir(parents=True)
         (folder / "upload.csv").write_bytes(b"x")
-    old = time.time() - incoming.MAX_IDLE_SECONDS - 60
+    now = fresh.stat().st_mtime  # the file system's clock, whatever the process's clock says
+    old = now - incoming.MAX_IDLE_SECONDS - 60
     os.utime(idle, (old, old))
-    removed = incoming.sweep(root)
+    removed = incoming.sweep(root, now=now + 1)
     assert sorted(removed) == sorted([dead, idle])
     assert fresh.is_dir() and not dead.exists() and not idle.exists()
 
