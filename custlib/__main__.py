@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(audit_log)
     audit_log.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
     audit_log.add_argument("--json", action="store_true")
+    audit_log.add_argument("--verify", action="store_true",
+                           help="check the chain of hashes over the whole log (exit 1 if an entry was edited or "
+                                "deleted) and print the newest entry's hash to note down")
+    audit_log.add_argument("--head", help="with --verify: a hash noted earlier, which must still be in the log")
 
     check = commands.add_parser("check-access", help="refuse to serve without sign-in on an address other "
                                                     "machines reach (make run calls it before starting)")
@@ -320,6 +324,8 @@ def cmd_audit(args) -> int:
         raise CustlibError("--limit must be at least 1.")
     con = db.connect(args.db, read_only=True)
     try:
+        if args.verify:
+            return _verify_audit(con, args.head)
         found = audit.entries(con, args.limit)
     finally:
         con.close()
@@ -333,9 +339,22 @@ def cmd_audit(args) -> int:
     for entry in found:
         who = f"{entry['user_name']} ({entry['role'] or 'no role'}, {entry['via']})"
         dataset = f"dataset {entry['dataset_name']!r}" if entry["dataset_name"] is not None else "-"
-        print(f"{entry['recorded_at']:%Y-%m-%d %H:%M:%S} UTC  {entry['action']:<13} {who}  {dataset}  "
-              f"{audit.describe_detail(entry['detail'])}".rstrip())
+        line = (f"{entry['recorded_at']:%Y-%m-%d %H:%M:%S} UTC  {entry['action']:<13} {who}  {dataset}  "
+                f"{audit.describe_detail(entry['detail'])}".rstrip())
+        print(audit.clean_text(line))  # entries from before the log was cleaned may hold control characters
     return 0
+
+
+def _verify_audit(con, head: str | None) -> int:
+    result = audit.verify(con, expected_head=head)
+    if result.intact:
+        print(f"The audit log is intact: {result.entries:,} entries, newest hash {result.head}.")
+        return 0
+    print(f"The audit log was tampered with ({len(result.problems)} problem(s) in {result.entries:,} entries):",
+          file=sys.stderr)
+    for problem in result.problems[:50]:
+        print(f"- {problem}", file=sys.stderr)
+    return 1
 
 
 def cmd_hash_password(args) -> int:

@@ -7,12 +7,19 @@ name and row count of an export). Imports and deletions are recorded inside thei
 an entry exists exactly when the change was committed; a rejected import leaves no entry because it
 changes nothing. Deleting a dataset keeps the log (it records the deletion). The log holds dataset and
 file names and counts, never customer rows or contact details.
+
+The log can be checked (:func:`verify`, ``custlib audit --verify``): each entry stores the hash of the
+entry before it and a SHA-256 hash of itself over that and all its fields, so an edited entry no longer
+matches its hash and a deleted one breaks the chain. Text fields hold no control characters (they are
+written as ``\\uXXXX``), so a user name cannot forge a line or a terminal escape in what the log prints.
 """
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import duckdb
@@ -46,6 +53,58 @@ class Actor:
         return cls(user, None, via)
 
 
+# Control characters (C0, C1, DEL), format characters (bidi overrides, zero-width) and line/paragraph separators.
+_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with every character that could break a line or drive a terminal written as \\uXXXX."""
+    if value.isprintable():
+        return value
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _UNPRINTABLE else ch for ch in value)
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+HASHED = ("recorded_at", "user_name", "role", "via", "action", "dataset_name", "dataset_id", "detail")
+
+
+def entry_hash(prev_hash: str, values: dict) -> str:
+    """SHA-256 over the previous entry's hash and this entry's ``HASHED`` fields, in a fixed text form."""
+    fields_ = [prev_hash] + [values[name].isoformat() if name == "recorded_at" else values[name] for name in HASHED]
+    text = json.dumps(fields_, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _head(cur) -> str:
+    rows = cur.execute("select entry_hash from audit_log order by audit_id desc limit 1").fetchall()
+    return rows[0][0] if rows and rows[0][0] else ""
+
+
+def seal_unsealed(cur: duckdb.DuckDBPyConnection) -> int:
+    """Chain the entries written before the log was hashed (oldest first); returns how many were sealed."""
+    rows = cur.execute(f"select audit_id, {', '.join(HASHED)} from audit_log where entry_hash is null "
+                       f"order by audit_id").fetchall()
+    if not rows:
+        return 0
+    previous = cur.execute("select entry_hash from audit_log where entry_hash is not null "
+                           "order by audit_id desc limit 1").fetchall()
+    prev = previous[0][0] if previous else ""
+    for audit_id, *values in rows:
+        digest = entry_hash(prev, dict(zip(HASHED, values)))
+        cur.execute("update audit_log set prev_hash = ?, entry_hash = ? where audit_id = ?", [prev, digest, audit_id])
+        prev = digest
+    return len(rows)
+
+
 def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset_name: str | None = None,
            dataset_id: int | None = None, detail: dict | None = None) -> None:
     """Add one entry with ``cur``: inside a write transaction it commits, or rolls back, with the change.
@@ -57,12 +116,15 @@ def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, 
     actor = actor or Actor.this_process()
     if actor.via not in VIAS:
         raise ValueError(f"unknown way in {actor.via!r}; expected one of {', '.join(VIAS)}")
-    cur.execute(
-        "insert into audit_log (recorded_at, user_name, role, via, action, dataset_name, dataset_id, detail) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [datetime.now(timezone.utc).replace(tzinfo=None), actor.user[:MAX_USER_NAME], actor.role, actor.via,
-         action, dataset_name, dataset_id,
-         json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None])
+    values = {"recorded_at": datetime.now(timezone.utc).replace(tzinfo=None),
+              "user_name": clean_text(actor.user[:MAX_USER_NAME]), "role": actor.role, "via": actor.via,
+              "action": action, "dataset_name": clean_text(dataset_name) if dataset_name is not None else None,
+              "dataset_id": dataset_id,
+              "detail": json.dumps(_clean(detail), ensure_ascii=False, default=str) if detail is not None else None}
+    prev = _head(cur)  # writes are serialised (db.write_transaction), so the head cannot move meanwhile
+    cur.execute(f"insert into audit_log ({', '.join(HASHED)}, prev_hash, entry_hash) "
+                f"values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*values.values(), prev, entry_hash(prev, values)])
 
 
 def authorize(con: duckdb.DuckDBPyConnection, actor: Actor | None, permission: str, what: str,
@@ -123,6 +185,43 @@ def entries(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
 def recent(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
     """``entries`` as a table (columns ``COLUMNS``), for the Data page."""
     return pd.DataFrame(entries(con, limit), columns=list(COLUMNS))
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: the entries checked, the newest entry's hash (note it: deleting entries
+    at the very end leaves a shorter chain that is still whole, so only a remembered head shows that) and
+    one sentence per problem."""
+    entries: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify(con: duckdb.DuckDBPyConnection, expected_head: str | None = None) -> Verification:
+    """Recompute the chain of hashes over the whole log, oldest first."""
+    with db.read_cursor(con) as cur:
+        rows = cur.execute(f"select audit_id, prev_hash, entry_hash, {', '.join(HASHED)} from audit_log "
+                           f"order by audit_id").fetchall()
+    problems, prev = [], ""
+    for audit_id, stored_prev, stored_hash, *values in rows:
+        if stored_hash is None:
+            problems.append(f"entry {audit_id} has no hash (written by a program that bypassed custlib.audit)")
+            prev = ""
+            continue
+        if stored_prev != prev:
+            problems.append(f"entry {audit_id} does not follow the entry before it: an entry before it was deleted "
+                            f"or altered")
+        if entry_hash(stored_prev or "", dict(zip(HASHED, values))) != stored_hash:
+            problems.append(f"entry {audit_id} was changed after it was written (its hash does not match)")
+        prev = stored_hash
+    if expected_head is not None and expected_head not in {r[2] for r in rows}:
+        problems.append(f"the remembered newest entry {expected_head[:12]}… is no longer in the log: entries were "
+                        f"deleted")
+    return Verification(entries=len(rows), head=prev, problems=problems)
 
 
 def describe_detail(detail: dict) -> str:

@@ -196,6 +196,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
               dataset_id integer,
               detail json
             )""")
+        # The hash chain (custlib.audit.verify); entries from before it existed are sealed here, in order.
+        cur.execute("alter table audit_log add column if not exists prev_hash varchar")
+        cur.execute("alter table audit_log add column if not exists entry_hash varchar")
+        from . import audit  # audit builds on this module: imported on use
+        audit.seal_unsealed(cur)
         cur.execute("insert or ignore into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 

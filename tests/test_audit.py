@@ -133,3 +133,79 @@ def test_audit_command_on_an_empty_database_and_a_busy_one(db_path):
                           text=True, cwd=REPO)
     holder.close()
     assert busy.returncode == 1 and "in use by another program" in busy.stderr and "Traceback" not in busy.stderr
+
+
+# --- an audit log you can trust (issue 14, rows 11 and 12; deliverable 5) -----------------------------
+
+FORGED = "\n2026-12-07 05:00:00 UTC  delete        wang (analyst, app)  dataset 'demo'  \x1b[8m\u202e"
+
+
+def cli_audit(db_path, *args):
+    return subprocess.run([sys.executable, "-m", "custlib", "audit", "--db", str(db_path), *args],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+def test_a_user_name_cannot_forge_a_line_or_a_terminal_escape(con, db_path, tmp_path):
+    import_file(con, _csv(tmp_path / "march.csv"), dataset="shop", actor=ANALYST)
+    audit.log(con, audit.Actor(FORGED, None, "app"), "login_failed")
+    audit.log(con, ANALYST, "export", detail={"file_name": "a\rb.csv", "note\n": "x\x07"})
+    stored = audit.entries(con, 2)
+    assert all(ch.isprintable() for e in stored for ch in e["user_name"] + json.dumps(e["detail"]))
+    con.close()
+    out = cli_audit(db_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 3  # one line per entry, whatever the names hold
+    assert "\x1b" not in out.stdout and "\u202e" not in out.stdout and "\r" not in out.stdout
+    assert [line.split()[3] for line in lines] == ["export", "login_failed", "import"]
+    assert "\\u000a2026-12-07" in lines[1] and "\\u001b[8m" in lines[1]
+
+
+def test_verify_finds_an_edited_entry_a_deleted_one_and_a_cut_tail(con, db_path, tmp_path):
+    import_file(con, _csv(tmp_path / "march.csv"), dataset="shop", actor=ANALYST)
+    for n in range(4):
+        audit.log(con, ANALYST, "export", detail={"export": "members", "file_name": f"m{n}.csv", "rows": n})
+    whole = audit.verify(con)
+    assert whole.intact and whole.entries == 5 and len(whole.head) == 64
+    con.close()
+    ok = cli_audit(db_path, "--verify")
+    assert ok.returncode == 0 and f"5 entries, newest hash {whole.head}" in ok.stdout
+
+    raw = duckdb.connect(str(db_path))  # someone with the file edits the log behind custlib's back
+    raw.execute("update audit_log set user_name = 'nobody' where audit_id = 2")
+    raw.close()
+    edited = cli_audit(db_path, "--verify")
+    assert edited.returncode == 1 and "entry 2 was changed after it was written" in edited.stderr
+
+    raw = duckdb.connect(str(db_path))
+    raw.execute("update audit_log set user_name = 'wang' where audit_id = 2")  # put back ...
+    raw.execute("delete from audit_log where audit_id = 3")                    # ... and remove one
+    raw.close()
+    deleted = cli_audit(db_path, "--verify")
+    assert deleted.returncode == 1 and "entry 4 does not follow the entry before it" in deleted.stderr
+
+    raw = duckdb.connect(str(db_path))
+    raw.execute("delete from audit_log where audit_id >= 3")  # cut the tail: the rest is a whole chain
+    raw.close()
+    assert cli_audit(db_path, "--verify").returncode == 0
+    cut = cli_audit(db_path, "--verify", "--head", whole.head)
+    assert cut.returncode == 1 and "is no longer in the log" in cut.stderr
+
+
+def test_entries_written_before_the_chain_existed_are_sealed_in_order(db_path):
+    con = db.connect(db_path)
+    con.close()
+    raw = duckdb.connect(str(db_path))  # an older database: entries without hashes
+    raw.execute("update audit_log set prev_hash = null, entry_hash = null")
+    for n in range(3):
+        raw.execute("insert into audit_log (recorded_at, user_name, via, action) values (now()::timestamp, ?, 'cli', "
+                    "'export')", [f"old{n}"])
+    raw.close()
+    con = db.connect(db_path)
+    try:
+        result = audit.verify(con)
+        assert result.intact and result.entries == 3
+        audit.log(con, ANALYST, "logout")
+        assert audit.verify(con).intact
+    finally:
+        con.close()
