@@ -1350,9 +1350,17 @@ def _keep_upload(con, path: Path, file_name: str, sha256: str | None) -> Path:
     safe = re.sub(r"[^\w.\-]+", "_", Path(file_name).name, flags=re.UNICODE)[:120] or "upload"
     target = folder / f"{(sha256 or 'nohash')[:16]}-{safe}"
     if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".partial")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
+        # A partial copy of its own: two imports of the same file at once each write theirs and the second
+        # replace overwrites identical bytes (one shared ".partial" name made the slower one fail).
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=target.name + ".", suffix=".partial")
+        os.close(handle)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
     return target
 
 

@@ -160,3 +160,30 @@ def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
     logged = db.query_df(con, "select action from audit_log where dataset_id = ? order by audit_id",
                          [dataset_id])["action"].tolist()
     assert logged == ["import", "save_plan", "delete"]  # the quota save is a change, so it is logged too
+
+
+def test_the_same_file_imported_twice_at_once_imports_twice(con, tmp_path):
+    """Issue 14, row 15: two sessions importing one file at the same moment both keep the upload (one
+    shared partial-copy name made the slower import fail with FileNotFoundError, 5 of 5 tries)."""
+    big = tmp_path / "orders.csv"
+    big.write_text("customer_id,order_id,order_date,amount\n"
+                   + "".join(f"c{i % 500},o{i},2024-01-{1 + i % 28:02d},{i % 90 + 1}\n" for i in range(400_000)))
+    for attempt in range(3):
+        errors, start = [], threading.Barrier(2)
+
+        def run(name):
+            start.wait()
+            try:
+                import_file(con, big, dataset=name)
+            except Exception as exc:  # noqa: BLE001 - any error fails the test
+                errors.append(exc)
+        threads = [threading.Thread(target=run, args=(f"copy{attempt}_{n}",)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert all(db.get_dataset(con, f"copy{attempt}_{n}").dataset_id for n in range(2))
+        db.delete_dataset(con, f"copy{attempt}_0")  # the kept upload is shared: removed with the last user
+        db.delete_dataset(con, f"copy{attempt}_1")
+    assert list(db.uploads_dir(con).iterdir()) == []
