@@ -29,7 +29,7 @@ from . import access, db
 from .errors import PermissionDenied
 
 ACTIONS = ("import", "delete", "rename", "set_default", "save_plan", "delete_plan", "refused", "export", "login",
-           "login_failed", "login_refused", "logout")
+           "login_failed", "login_locked", "login_refused", "logout")
 VIAS = ("app", "cli", "python")
 COLUMNS = ("recorded_at", "user_name", "role", "via", "action", "dataset_name", "dataset_id", "detail")
 MAX_USER_NAME = 200

@@ -52,13 +52,13 @@ def test_hash_and_verify_round_trip_with_a_random_salt_each_time():
     assert access.verify_password(PASSWORD, HASH)
     assert not access.verify_password("correct horse battery stapl", HASH)
     assert not access.verify_password("", HASH)
-    again = access.hash_password(PASSWORD, iterations=1_000)
+    again = access.hash_password(PASSWORD, iterations=access.MIN_ITERATIONS)
     assert again.split("$")[2] != HASH.split("$")[2]  # a new salt per hash
     assert access.verify_password(PASSWORD, again)
 
 
 def test_the_same_password_typed_in_full_width_letters_matches():
-    stored = access.hash_password("Pass1", iterations=1_000)
+    stored = access.hash_password("Pass1", iterations=access.MIN_ITERATIONS)
     assert access.verify_password("Ｐａｓｓ１", stored)  # NFKC: full-width forms from a Chinese input method
 
 
@@ -280,3 +280,41 @@ def test_check_access_refuses_to_start_an_exposed_server_without_sign_in(tmp_pat
     secrets.write_text("[access\n")
     broken = check("--address", "127.0.0.1", "--secrets", str(secrets))
     assert broken.returncode == 1 and "could not be read" in broken.stderr
+
+
+# --- bounded hashes and the sign-in throttle (issue 14, rows 9 and 10) --------------------------------
+
+@pytest.mark.parametrize("iterations", [1, 1_000, access.MIN_ITERATIONS - 1, access.MAX_ITERATIONS + 1])
+def test_a_stored_hash_outside_the_iteration_bounds_is_refused(iterations):
+    weak = access.hash_password("Tea for two", iterations=iterations)
+    assert not access.verify_password("Tea for two", weak)
+    with pytest.raises(AccessConfigError, match="iteration count .* is outside 100,000 .. 5,000,000"):
+        AccessConfig.from_mapping({"mode": "password", "users": {"wang": {"role": "analyst", "password": weak}}})
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_throttle_backs_off_per_user_name_and_per_address():
+    clock = FakeClock()
+    throttle = access.SignInThrottle(free_failures=5, base_delay=2.0, max_delay=60.0, clock=clock)
+    for _ in range(5):
+        assert throttle.wait_seconds("Wang", "10.0.0.9") == 0
+        throttle.failed("wang ", "10.0.0.9")
+    assert throttle.wait_seconds("wang", None) == 2.0           # the user name, from any address
+    assert throttle.wait_seconds("li", "10.0.0.9") == 2.0       # the address, for any user name
+    assert throttle.wait_seconds("li", "10.0.0.8") == 0
+    clock.now += 2.0
+    assert throttle.wait_seconds("wang", "10.0.0.9") == 0
+    throttle.failed("wang", "10.0.0.9")
+    assert throttle.wait_seconds("wang", "10.0.0.9") == 4.0     # doubles with every further failure
+    for _ in range(10):
+        throttle.failed("wang", "10.0.0.9")
+    assert throttle.wait_seconds("wang", "10.0.0.9") == 60.0    # capped
+    throttle.succeeded("wang", "10.0.0.9")
+    assert throttle.wait_seconds("wang", "10.0.0.9") == 0

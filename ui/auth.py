@@ -81,6 +81,12 @@ def _user_of(config: access.AccessConfig) -> access.User | None:
     return signed_in
 
 
+@st.cache_resource(show_spinner=False)
+def sign_in_throttle() -> access.SignInThrottle:
+    """The server's one sign-in throttle (per user name and per address, shared by every session)."""
+    return access.SignInThrottle()
+
+
 def sign_in_page() -> None:
     """What a session sees until someone may use the studio: the sign-in form, or why access is refused."""
     st.title(t("auth_title"))
@@ -111,11 +117,22 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button(t("auth_sign_in"), type="primary", key="auth_submit")
     if not submitted:
         return
+    throttle, address = sign_in_throttle(), st.context.ip_address
+    if (wait := throttle.wait_seconds(name, address)) > 0:  # refused before any password is hashed
+        if not st.session_state.get(state.SIGN_IN_LOCK_LOGGED):  # once per lockout and session, not per click
+            st.session_state[state.SIGN_IN_LOCK_LOGGED] = True
+            audit.log(data.get_conn(), audit.Actor(name.strip() or "-", None, "app"), "login_locked",
+                      detail={"wait_seconds": round(wait)})
+        st.error(t("auth_locked", seconds=max(1, round(wait))), icon=":material/timer:")
+        return
+    st.session_state.pop(state.SIGN_IN_LOCK_LOGGED, None)
     signed_in = config.sign_in(name, password)
     if signed_in is None:
+        throttle.failed(name, address)
         audit.log(data.get_conn(), audit.Actor(name.strip() or "-", None, "app"), "login_failed")
         st.error(t("auth_wrong"), icon=":material/lock:")  # the same words whichever of the two was wrong
         return
+    throttle.succeeded(name, address)
     st.session_state[state.USER_NAME] = signed_in.name
     audit.log(data.get_conn(), actor_of(signed_in), "login")
     st.rerun()

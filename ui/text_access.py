@@ -25,6 +25,8 @@ TEXT: dict[str, tuple[str, str]] = {
                    "用户名或密码不正确。请重试，或联系管理员。"),
     "plans_read_only": ("Your role may read plans but not save them (saving needs the marketing or analyst role).",
                         "您的角色可以查看计划，但不能保存（保存需要市场营销或分析师角色）。"),
+    "auth_locked": ("Too many failed sign-ins for this user name or from this address. Try again in {seconds} s.",
+                    "该用户名或该地址登录失败次数过多。请在 {seconds} 秒后重试。"),
     "auth_exposed": ("This studio is reachable from other machines ({address}) but no sign-in is configured, "
                      "so it serves nothing: otherwise every visitor would be an analyst. Ask whoever runs it to "
                      "listen on this machine only (server.address = \"127.0.0.1\") or to configure sign-in "
@@ -82,6 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_action_login_failed": ("Failed sign-in", "登录失败"),
     "audit_action_login_refused": ("Refused (no role)", "拒绝访问（无角色）"),
     "audit_action_logout": ("Sign-out", "退出登录"),
+    "audit_action_login_locked": ("Sign-in refused (too many failures)", "登录被拒（失败次数过多）"),
     "audit_via_app": ("App", "应用"),
     "audit_via_cli": ("Command line", "命令行"),
     "audit_via_python": ("Python", "Python 调用"),

@@ -227,3 +227,18 @@ def test_saving_plans_is_a_permission_of_its_own(demo, name, may_save):
         assert at.button(key=button).disabled is (not may_save)
         note = "Your role may read plans but not save them"
         assert any(c.value.startswith(note) for c in at.caption) is (not may_save)
+
+
+def test_many_wrong_passwords_lock_the_user_name_before_any_hash_is_checked(demo, open_db):
+    """Issue 14, row 9: 16 wrong passwords, then the right one, was accepted, and each try cost a hash."""
+    at = studio()
+    for _ in range(access.SignInThrottle().free_failures):
+        sign_in(at, "wang", "wrong")
+        assert "The user name or password is not right" in at.error[0].value
+    for _ in range(10):
+        sign_in(at, "wang", "still wrong")
+        assert "Too many failed sign-ins" in at.error[0].value
+    sign_in(at, "wang")  # the right password, while locked: still refused
+    assert at.title[0].value == "Sign in" and "Too many failed sign-ins" in at.error[0].value
+    logged = [e["action"] for e in audit.entries(open_db(), 100) if e["user_name"] == "wang"]
+    assert logged.count("login_failed") == 5 and logged.count("login_locked") == 1 and "login" not in logged
