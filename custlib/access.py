@@ -550,15 +550,41 @@ def mask_contacts(frame: pd.DataFrame, role: Role | str | None) -> pd.DataFrame:
     return frame.assign(**{column: mask(frame[column]) for column, mask in _MASKS.items() if column in frame})
 
 
+# Emails spelt out to get past filters: "alice.smith at gmail dot com", "alice(at)gmail(dot)com", "alice 艾特 qq 点 com".
+_AT = r"(?:@|＠|\(at\)|\[at\]|\bat\b|艾特)"
+_DOT = r"(?:\.|。|\(dot\)|\[dot\]|\bdot\b|点)"
+_SPELT_EMAIL = rf"([\w.+-]+)\s*{_AT}\s*([\w-]+(?:\s*{_DOT}\s*[\w-]+)+)"
+# A messaging handle after its app's name: "微信: alice_2024", "WeChat ID zs1988", "QQ号 123456", "vx：abc123".
+_HANDLE = (r"((?:微信号?|威信|V信|WeChat(?:\s*ID)?|weixin|wx|vx|QQ号?|QQ)\s*(?:号码|账号|ID)?\s*[:：是为]?\s*)"
+           r"([A-Za-z0-9][A-Za-z0-9_.-]{3,29})")
+
+
+def _name_variants(name: str) -> set[str]:
+    """What a note may call a customer: the full name, each word of it (two letters or more), and a
+    Chinese name without its one-character surname (张三丰 -> 三丰)."""
+    name = " ".join(name.split())
+    variants = {name} | {part for part in name.split(" ") if len(part) >= 2}
+    if " " not in name and len(name) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in name):
+        variants.add(name[1:])
+    return variants
+
+
 def mask_contacts_in_text(values: pd.Series, role: Role | str | None, names: tuple[str, ...] = ()) -> pd.Series:
-    """Free text (interaction notes) with email addresses, phone numbers and the given ``names`` masked,
-    unless ``role`` may see contacts. A name written differently from ``names`` cannot be found: keep
-    contact details out of notes."""
+    """Free text (interaction notes) with contact details masked, unless ``role`` may see contacts:
+    email addresses (also spelt out with "at" and "dot"), phone numbers, WeChat and QQ handles after
+    their app's name, and the given ``names`` in any letter case, word by word (a Chinese name also
+    without its surname). A name spelt another way still cannot be found: keep contact details out of notes."""
     if may_see_contacts(role):
         return values
     text = values.astype("string")
     text = text.str.replace(_EMAIL_IN_TEXT, lambda m: mask_email(m.group(0)), regex=True)
+    text = text.str.replace(_SPELT_EMAIL, lambda m: f"{m.group(1)[:1]}***@***", regex=True, flags=re.IGNORECASE)
+    text = text.str.replace(_HANDLE, lambda m: f"{m.group(1)}{m.group(2)[:1]}***", regex=True, flags=re.IGNORECASE)
     text = text.str.replace(_PHONE_IN_TEXT, lambda m: mask_phone(m.group(0)), regex=True)
-    for name in sorted({n.strip() for n in names if isinstance(n, str) and n.strip()}, key=len, reverse=True):
-        text = text.str.replace(name, mask_name(name), regex=False)
+    variants = set().union(*(_name_variants(n) for n in names if isinstance(n, str) and n.strip()))
+    for variant in sorted(variants, key=len, reverse=True):  # the full name before its parts
+        pattern = re.escape(variant)
+        if variant.isascii():
+            pattern = rf"\b{pattern}\b"  # "Al" must not mask "Also"
+        text = text.str.replace(pattern, lambda m: mask_name(m.group(0)), regex=True, flags=re.IGNORECASE)
     return text

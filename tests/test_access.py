@@ -318,3 +318,19 @@ def test_the_throttle_backs_off_per_user_name_and_per_address():
     assert throttle.wait_seconds("wang", "10.0.0.9") == 60.0    # capped
     throttle.succeeded("wang", "10.0.0.9")
     assert throttle.wait_seconds("wang", "10.0.0.9") == 0
+
+
+def test_free_text_masking_catches_first_names_spelt_out_emails_and_messaging_handles():
+    """Issue 14, row 18: "Alice", "alice.smith at gmail dot com" and WeChat/QQ handles passed the masking."""
+    notes = pd.Series([
+        "Spoke to Alice; she prefers alice.smith at gmail dot com or ALICE(at)corp(dot)cn",
+        "SMITH asked for a call back. Also: alice's WeChat ID alice_1988, QQ 12345678",
+        "三丰说微信号：zsf_2024，QQ号是 5201314，邮箱 zsf 艾特 qq 点 com",
+        "Albert and Smithers are other people",
+    ])
+    masked = access.mask_contacts_in_text(notes, "marketing", names=("Alice Smith", "张三丰")).tolist()
+    assert masked[0] == "Spoke to A**; she prefers a***@*** or A***@***"
+    assert masked[1] == "S** asked for a call back. Also: a**'s WeChat ID a***, QQ 1***"
+    assert masked[2] == "三**说微信号：z***，QQ号是 5***，邮箱 z***@***"
+    assert masked[3] == "Albert and Smithers are other people"  # whole words only
+    assert access.mask_contacts_in_text(notes, "analyst", names=("Alice Smith",)) is notes
