@@ -299,10 +299,18 @@ def bump_version(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
                 [dataset_id])
 
 
-def set_active(con: duckdb.DuckDBPyConnection, name: str) -> Dataset:
+def set_active(con: duckdb.DuckDBPyConnection, name: str, actor=None) -> Dataset:
+    """Make ``name`` the default dataset: the one sessions (and commands without --dataset) start with.
+
+    ``actor`` needs ``can_import_and_delete``; the change is in the audit log.
+    """
+    from . import audit  # audit builds on this module: imported on use
+
     dataset = get_dataset(con, name)
+    audit.authorize(con, actor, "can_import_and_delete", f"make dataset {dataset.name!r} the default", dataset)
     with write_transaction(con) as cur:
         cur.execute("update datasets set is_active = (dataset_id = ?)", [dataset.dataset_id])
+        audit.record(cur, actor, "set_default", dataset_name=dataset.name, dataset_id=dataset.dataset_id)
     return get_dataset(con, name)
 
 

@@ -247,9 +247,9 @@ def load_demo(con, dataset_name: str = "demo", n_customers: int = 20_000, seed: 
                 for table, frame in data.tables().items()}
         name = db.validate_dataset_name(dataset_name)
         dataset_id = cur.execute("select dataset_id from datasets where name = ?", [name]).fetchall()[0][0]
+        cur.execute("update datasets set is_active = (dataset_id = ?)", [dataset_id])  # part of the load
         audit.record(cur, actor, "import", dataset_name=name, dataset_id=dataset_id,
-                     detail={"file_name": source, "rows_loaded": rows})
-    db.set_active(con, dataset_name)
+                     detail={"file_name": source, "rows_loaded": rows, "made_default": True})
     return data
 
 

@@ -178,8 +178,9 @@ def datasets_section() -> None:
     chosen = st.selectbox(t("data_manage_label"), names, key="data_manage_name")
     col1, col2, col3 = st.columns(3)
     try:
-        if col1.button(t("data_make_active"), key="data_make_active", disabled=chosen == active.name):
-            db.set_active(data.get_conn(), chosen)
+        default = next(d for d in data.datasets() if d.is_active)
+        if col1.button(t("data_make_active"), key="data_make_active", disabled=chosen == default.name):
+            db.set_active(data.get_conn(), chosen, actor=auth.actor())
             flash("success", t("data_now_active", dataset=chosen))
         new_name = col2.text_input(t("data_rename_label"), key="data_rename_to")
         if col2.button(t("data_rename_button"), key="data_rename", disabled=not new_name.strip()):

@@ -35,6 +35,7 @@ def writes(tmp_path):
         "load demo": ("can_import_and_delete",
                       lambda con, a: demo.load_demo(con, "demo2", n_customers=1_000, seed=1, actor=a)),
         "rename": ("can_import_and_delete", lambda con, a: db.rename_dataset(con, "shop", "renamed", actor=a)),
+        "set default": ("can_import_and_delete", lambda con, a: db.set_active(con, "shop", actor=a)),
         "delete": ("can_import_and_delete", lambda con, a: db.delete_dataset(con, "shop", actor=a)),
         "save quotas": ("can_save_plans", lambda con, a: capacity.save_settings(
             con, db.get_dataset(con, "shop").dataset_id, {"core": capacity.TierSettings(5, 6, 100.0)}, actor=a)),
@@ -55,7 +56,7 @@ def shop(con, tmp_path):
     return con
 
 
-WRITES = ("import", "load demo", "rename", "delete", "save quotas", "save scenario", "delete scenario")
+WRITES = ("import", "load demo", "rename", "set default", "delete", "save quotas", "save scenario", "delete scenario")
 
 
 @pytest.mark.parametrize("role", list(access.ROLES))

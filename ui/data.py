@@ -46,11 +46,24 @@ def datasets() -> list[db.Dataset]:
 
 
 def active_dataset() -> db.Dataset | None:
-    """The active dataset, or None when the database holds no data yet."""
+    """The dataset this session looks at: its own choice while that dataset exists, else the default
+    dataset (custlib.db's active flag); None when the database holds no data yet. One session's choice
+    never changes what another session sees."""
+    chosen = st.session_state.get(state.VIEW_DATASET_ID)
+    if chosen is not None:
+        found = next((d for d in datasets() if d.dataset_id == chosen), None)
+        if found is not None:
+            return found
+        st.session_state.pop(state.VIEW_DATASET_ID, None)  # deleted meanwhile: back to the default
     try:
         return db.get_dataset(get_conn())
     except DatasetNotFound:
         return None
+
+
+def view_dataset(name: str) -> None:
+    """Look at dataset ``name`` in this session only (the sidebar, a shared link)."""
+    st.session_state[state.VIEW_DATASET_ID] = db.get_dataset(get_conn(), name).dataset_id
 
 
 def dataset_info() -> pd.DataFrame:

@@ -23,9 +23,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_overview": ("Overview", "概览"),
     "nav_data": ("Data", "数据"),
     "sidebar_dataset": ("Active dataset", "当前数据集"),
-    "sidebar_dataset_help": ("Every page shows this dataset. Switching here switches it for everyone using "
-                             "this studio.",
-                             "所有页面都显示这个数据集。在此切换会对使用本工作台的所有人生效。"),
+    "sidebar_dataset_help": ("Every page shows this dataset. Switching here changes only your view; others keep "
+                             "theirs (new sessions start with the default dataset, set on the Data page).",
+                             "所有页面都显示这个数据集。在此切换只改变您的视图，不影响其他人（新会话从默认数据集开始，默认数据集在“数据”页面设置）。"),
     "sidebar_no_data": ("No data yet: load the demo data or import a file.", "还没有数据：请加载演示数据或导入文件。"),
     "sidebar_language": ("Language", "语言"),
     "sidebar_currency": ("Currency", "货币"),
@@ -142,9 +142,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_import_button": ("Import", "导入"),
     "data_importing": ("Importing {file}…", "正在导入 {file}…"),
     "data_import_done": ("Import finished", "导入完成"),
-    "data_not_active": ("“{dataset}” is not the active dataset: switch to it in the sidebar or below to see it on "
-                        "every page.",
-                        "“{dataset}”不是当前数据集：请在侧边栏或下方切换到它，才能在各页面中看到它。"),
+    "data_not_active": ("“{dataset}” is not the dataset you are looking at: switch to it in the sidebar to see it "
+                        "on every page.",
+                        "“{dataset}”不是您正在查看的数据集：请在侧边栏切换到它，才能在各页面中看到它。"),
 
     # --- data page: report ---
     "report_imported": ("Imported {loaded} of {read} rows from {file} into {table} of dataset “{dataset}”.",
@@ -211,7 +211,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_datasets_heading": ("Datasets", "数据集"),
     "data_no_datasets": ("No datasets yet.", "还没有数据集。"),
     "dataset_name": ("Name", "名称"),
-    "dataset_is_active": ("Active", "当前"),
+    "dataset_is_active": ("Default", "默认"),
     "dataset_version": ("Version", "版本"),
     "dataset_customers": ("Customers", "客户数"),
     "dataset_transactions": ("Transactions", "交易行数"),
@@ -221,8 +221,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "dataset_customer_records": ("Customer records", "客户档案数"),
     "dataset_interactions": ("Interactions", "互动记录数"),
     "data_manage_label": ("Dataset to manage", "要管理的数据集"),
-    "data_make_active": ("Make active", "设为当前"),
-    "data_now_active": ("“{dataset}” is now the active dataset.", "“{dataset}”现在是当前数据集。"),
+    "data_make_active": ("Make default", "设为默认"),
+    "data_now_active": ("“{dataset}” is now the default dataset: new sessions start with it.",
+                        "“{dataset}”现在是默认数据集：新会话将从它开始。"),
     "data_rename_label": ("New name", "新名称"),
     "data_rename_button": ("Rename", "重命名"),
     "data_renamed": ("Renamed “{old}” to “{new}”.", "已将“{old}”重命名为“{new}”。"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from custlib import db
 from custlib.errors import CustlibError
 from custlib.filters import FILTER_FIELDS, CustomerFilter
 
@@ -23,12 +22,11 @@ AS_OF_WIDGET = "sidebar_as_of"
 FILTER_WIDGETS = {name: f"sidebar_filter_{name}" for name in FILTER_FIELDS}
 
 
-def _switch_dataset(name: str | None = None) -> None:
+def _switch_dataset() -> None:
     try:
-        db.set_active(data.get_conn(), name or st.session_state[DATASET_WIDGET])
+        data.view_dataset(st.session_state[DATASET_WIDGET])  # this session only
     except CustlibError as exc:
         st.session_state[state.SIDEBAR_ERROR] = str(exc)
-    st.session_state.pop(state.URL_DATASET, None)
 
 
 def _copy(widget_key: str, setting_key: str) -> None:
@@ -47,19 +45,6 @@ def _set_filters() -> None:
 
 def _clear_filters() -> None:
     st.session_state[state.FILTERS] = CustomerFilter()
-
-
-def _linked_dataset(active: db.Dataset) -> None:
-    """A shared link named another dataset: offer to switch (switching affects everyone, so ask)."""
-    linked = st.session_state.get(state.URL_DATASET)
-    if not linked or linked == active.name:
-        return
-    if linked not in [d.name for d in data.datasets()]:
-        st.session_state.pop(state.URL_DATASET, None)
-        return
-    st.info(t("sidebar_link_dataset", dataset=linked), icon=":material/link:")
-    st.button(t("sidebar_link_switch", dataset=linked), key="sidebar_link_switch", on_click=_switch_dataset,
-              args=(linked,))
 
 
 def _filters(current: view.View) -> None:
@@ -94,11 +79,9 @@ def draw() -> None:
         if active is None:
             st.caption(t("sidebar_no_data"))
         else:
-            # The database says which dataset is active (an import or the Data page may have changed it).
-            st.session_state[DATASET_WIDGET] = active.name
+            st.session_state[DATASET_WIDGET] = active.name  # a rename or deletion elsewhere may have changed it
             st.selectbox(t("sidebar_dataset"), [d.name for d in data.datasets()], key=DATASET_WIDGET,
                          on_change=_switch_dataset, help=t("sidebar_dataset_help"))
-            _linked_dataset(active)
             current = view.current()
         if current is not None:
             st.session_state[AS_OF_WIDGET] = current.as_of

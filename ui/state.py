@@ -10,7 +10,8 @@ import streamlit as st
 from custlib.filters import CustomerFilter
 
 # Shared settings, chosen in the sidebar (ui/sidebar.py; its widgets have keys "sidebar_*").
-# The active dataset is not kept here: custlib.db's is_active flag is the one truth.
+# The dataset a session looks at is its own (VIEW_DATASET_ID, from the sidebar or a link); custlib.db's
+# is_active flag is only the default for sessions that chose none, an analyst's setting.
 LANGUAGE = "app_language"          # "en" | "zh"
 CURRENCY = "app_currency"          # a symbol from ui.format.CURRENCIES
 SIDEBAR_ERROR = "app_sidebar_error"  # why the last dataset switch failed, shown once
@@ -18,7 +19,7 @@ AS_OF = "app_as_of"                # datetime.date chosen in the sidebar: the da
 AS_OF_DATASET = "app_as_of_dataset"  # dataset_id AS_OF was chosen for (another dataset starts at its last date)
 FILTERS = "app_filters"            # custlib.filters.CustomerFilter: which customers the pages are about
 URL_READ = "app_url_read"          # the query string has been read into the settings (once per session)
-URL_DATASET = "app_url_dataset"    # a dataset named by a shared link that is not the active one
+VIEW_DATASET_ID = "view_dataset_id"  # the dataset this session looks at (None: the default dataset)
 # Who uses this session (ui/auth.py sets them on every run of app.py, before any page runs).
 USER = "app_user"                  # custlib.access.User, or None while nobody is signed in
 USER_NAME = "app_user_name"        # the name signed in with (password mode) or last seen in the proxy's header

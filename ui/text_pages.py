@@ -24,9 +24,6 @@ TEXT: dict[str, tuple[str, str]] = {
                              "them; several filters: all of them.",
                              "选择各页面分析的客户。同一筛选项选多个值表示满足任意一个；多个筛选项需同时满足。"),
     "sidebar_clear_filters": ("Clear filters", "清除筛选"),
-    "sidebar_link_dataset": ("This link shows the dataset “{dataset}”, which is not the active one.",
-                             "此链接显示的是数据集“{dataset}”，它不是当前数据集。"),
-    "sidebar_link_switch": ("Switch to “{dataset}”", "切换到“{dataset}”"),
     "filter_any": ("Any", "全部"),
     "filter_region": ("Region", "地区"),
     "filter_region_help": ("The customer's region in the customers table, else the region of most of their "

@@ -7,8 +7,7 @@ the address bar. Session state stays the one truth while the session lasts.
 Query string: ``lang``, ``currency``, ``dataset``, ``as_of`` (YYYY-MM-DD), one parameter per filter
 (repeated for several values: ``region=East China&region=North China``), and the value settings
 ``horizon`` (months), ``margin`` and ``discount`` (fractions) and ``model``. Values that are not
-valid are ignored. A link naming a dataset that is not the active one does not switch it (that
-would switch it for everybody): the sidebar offers to.
+valid are ignored. A link's dataset becomes the dataset of the session that opens it (of no other).
 """
 from __future__ import annotations
 
@@ -55,11 +54,11 @@ def read() -> None:
         st.session_state[state.DISCOUNT] = discount
     st.session_state[state.FILTERS] = CustomerFilter(**{name: tuple(params.get_all(name))
                                                         for name in FILTER_FIELDS})
-    datasets = {d.name: d for d in data.datasets()}
-    active = next((d for d in datasets.values() if d.is_active), None)
-    linked = datasets.get(params.get("dataset")) or active
-    if linked is not None and linked is not active:
-        st.session_state[state.URL_DATASET] = linked.name
+    linked = next((d for d in data.datasets() if d.name == params.get("dataset")), None)
+    if linked is not None:
+        st.session_state[state.VIEW_DATASET_ID] = linked.dataset_id
+    else:
+        linked = data.active_dataset()
     if linked is not None and (text := params.get("as_of")):
         try:
             st.session_state[state.AS_OF] = date.fromisoformat(text)

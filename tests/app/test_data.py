@@ -52,7 +52,7 @@ def test_upload_preview_map_and_import_a_csv(start_app, open_db):
     table = dataset_table(at)
     assert table["Name"].tolist() == ["sales"]
     assert table.iloc[0]["Transactions"] == "3" and table.iloc[0]["Total amount"] == "¥25.50"
-    assert table.iloc[0]["Active"] == "✓"
+    assert table.iloc[0]["Default"] == "✓"
     # importing again now goes into "sales" (replace or append), not into a second new dataset
     assert at.radio(key="data_target").value == "existing" and at.selectbox(key="data_existing").value == "sales"
     con = open_db()
@@ -158,7 +158,7 @@ def test_switch_rename_and_delete_datasets(seed, start_app, open_db):
     assert dataset_table(at)["Name"].tolist() == ["first", "second"]
     at.selectbox(key="data_manage_name").set_value("second").run()
     at.button(key="data_make_active").click().run()
-    assert at.success[0].value == "“second” is now the active dataset."
+    assert at.success[0].value == "“second” is now the default dataset: new sessions start with it."
     assert db.get_dataset(open_db()).name == "second"
     assert at.subheader[-2].value == "Data quality of “second”"
     at.text_input(key="data_rename_to").input("renamed").run()
@@ -255,7 +255,7 @@ def test_a_new_dataset_cannot_take_an_existing_name(seed, start_app, open_db):
     at.text_input(key="data_new_name").input("sales 2024").run()
     at.button(key="data_import").click().run()
     assert "into Transactions of dataset “sales 2024”" in at.success[0].value
-    assert "“sales 2024” is not the active dataset" in at.info[0].value
+    assert "“sales 2024” is not the dataset you are looking at" in at.info[0].value
     assert db.query_df(open_db(), "select count(*) from transactions").iloc[0, 0] == 1 + 3
 
 

@@ -156,15 +156,20 @@ def test_no_personal_data_on_the_overview(seed, start_app):
     assert "Zhang San" not in at.get("plotly_chart")[0].proto.spec
 
 
-def test_switching_the_active_dataset_changes_the_numbers(seed, start_app, open_db):
+def test_switching_the_dataset_changes_this_sessions_numbers_and_no_one_elses(seed, start_app, open_db):
+    """Issue 14, row 3: an executive's sidebar switch moved every other session, analysts included."""
     seed("shop", "transactions", SHOP)
     seed("other", "transactions", OTHER)
-    at = start_app()
-    assert metrics(at)["Revenue"] == ("¥330", "+94.1%")
+    at, colleague = start_app(), start_app()
+    assert metrics(at)["Revenue"] == metrics(colleague)["Revenue"] == ("¥330", "+94.1%")
     at.selectbox(key="sidebar_dataset").set_value("other").run()
     assert not at.exception
     assert metrics(at)["Revenue"] == ("¥250", "-75.0%")   # June 250 vs May 1000
-    assert db.get_dataset(open_db()).name == "other"
+    colleague.run()
+    assert metrics(colleague)["Revenue"] == ("¥330", "+94.1%")
+    assert db.get_dataset(open_db()).name == "shop"       # the default is unchanged
+    newcomer = start_app()
+    assert metrics(newcomer)["Revenue"] == ("¥330", "+94.1%")
 
 
 def test_the_currency_setting_changes_amounts_and_axis(seed, start_app):
