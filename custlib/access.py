@@ -218,7 +218,10 @@ class SignInThrottle:
 
 MODES = ("single-user", "password", "header")
 DEFAULT_HEADER = "X-Forwarded-User"
-SETTINGS = ("mode", "users", "header", "default_role")
+SETTINGS = ("mode", "users", "header", "default_role", "trusted_proxies")
+# Header mode believes the header only on connections from these addresses (the proxy's); by default a
+# proxy on this machine. Streamlit reports loopback connections as no address at all (st.context.ip_address).
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.0/8", "::1/128")
 ENVIRONMENT = {f"CUSTLIB_ACCESS_{setting.upper()}": setting for setting in SETTINGS}
 MAX_USER_NAME = 200
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP header name (RFC 9110 token)
@@ -258,6 +261,7 @@ class AccessConfig:
     accounts: tuple[Account, ...] = ()
     header: str = DEFAULT_HEADER
     default_role: Role | None = None
+    trusted_proxies: tuple = tuple(ipaddress.ip_network(n) for n in DEFAULT_TRUSTED_PROXIES)
 
     @classmethod
     def from_mapping(cls, section: Mapping | None) -> AccessConfig:
@@ -287,7 +291,8 @@ class AccessConfig:
                 raise AccessConfigError(f"{names.user_setting(name, extra[0])} is not a user setting; a user has "
                                         f"a role and, in password mode, a password.")
             users[str(name)] = (entry.get("role"), entry.get("password"))
-        return cls._build(section["mode"], users, section.get("header"), section.get("default_role"), names)
+        return cls._build(section["mode"], users, section.get("header"), section.get("default_role"), names,
+                          section.get("trusted_proxies"))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> AccessConfig:
@@ -316,11 +321,14 @@ class AccessConfig:
                                         f"(header mode) or name=role:hash (password mode), separated by commas.")
             role, _, password = rest.partition(":")
             users[name.strip()] = (role.strip(), password.strip() or None)
+        proxies = environ.get("CUSTLIB_ACCESS_TRUSTED_PROXIES")
         return cls._build(environ["CUSTLIB_ACCESS_MODE"], users, environ.get("CUSTLIB_ACCESS_HEADER"),
-                          environ.get("CUSTLIB_ACCESS_DEFAULT_ROLE"), names)
+                          environ.get("CUSTLIB_ACCESS_DEFAULT_ROLE"), names,
+                          None if proxies is None else [p.strip() for p in proxies.split(",") if p.strip()])
 
     @classmethod
-    def _build(cls, mode, users: dict[str, tuple], header, default_role, names: _SettingNames) -> AccessConfig:
+    def _build(cls, mode, users: dict[str, tuple], header, default_role, names: _SettingNames,
+               trusted_proxies=None) -> AccessConfig:
         mode = str(mode).strip().lower()
         if mode not in MODES:
             raise AccessConfigError(f"{names.setting('mode')} is {mode!r}; choose {', '.join(MODES)}.")
@@ -331,6 +339,19 @@ class AccessConfig:
             raise AccessConfigError(f"{names.setting('header')} applies only in header mode.")
         if default_role is not None and mode != "header":
             raise AccessConfigError(f"{names.setting('default_role')} applies only in header mode.")
+        if trusted_proxies is not None and mode != "header":
+            raise AccessConfigError(f"{names.setting('trusted_proxies')} applies only in header mode.")
+        proxies = []
+        for entry in (DEFAULT_TRUSTED_PROXIES if trusted_proxies is None else
+                      [trusted_proxies] if isinstance(trusted_proxies, str) else trusted_proxies):
+            try:
+                proxies.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+            except ValueError:
+                raise AccessConfigError(f"{names.setting('trusted_proxies')} holds {str(entry)!r}, which is not an "
+                                        f"address or network (e.g. 10.0.0.5 or 10.0.0.0/24).") from None
+        if mode == "header" and not proxies:
+            raise AccessConfigError(f"{names.setting('trusted_proxies')} is empty, so no proxy would be believed; "
+                                    f"list the proxy's address.")
         header = DEFAULT_HEADER if header is None else str(header).strip()
         if not _HEADER_NAME.match(header):
             raise AccessConfigError(f"{names.setting('header')} is {header!r}, which is not an HTTP header name "
@@ -367,7 +388,8 @@ class AccessConfig:
         if mode == "header" and not accounts and default_role is None:
             raise AccessConfigError(f"{names.setting('users')} is empty and {names.setting('default_role')} is "
                                     f"unset, so nobody could use the studio; list users or set a default role.")
-        return cls(mode, tuple(accounts), header, ROLES[default_role] if default_role is not None else None)
+        return cls(mode, tuple(accounts), header, ROLES[default_role] if default_role is not None else None,
+                   tuple(proxies))
 
     # --- who is this? ---
 
@@ -409,9 +431,22 @@ class AccessConfig:
         value = (value or "").strip()
         return value[:MAX_USER_NAME] if value else None
 
-    def user_from_headers(self, headers: Mapping[str, str]) -> User | None:
+    def is_trusted_proxy(self, peer: str | None) -> bool:
+        """Whether a connection from ``peer`` comes through a trusted proxy (None: loopback, as Streamlit
+        reports it)."""
+        try:
+            addresses = [ipaddress.ip_address(a) for a in ([peer] if peer else ["127.0.0.1", "::1"])]
+        except ValueError:
+            return False
+        return any(address in network for address in addresses for network in self.trusted_proxies
+                   if network.version == address.version)
+
+    def user_from_headers(self, headers: Mapping[str, str], peer: str | None = None) -> User | None:
         """Header mode: the user the proxy signed in, with their listed role or the default role; None when
-        the header is missing or the user is not listed and there is no default role."""
+        the connection does not come from a trusted proxy (``peer``: its address, None for loopback), the
+        header is missing, or the user is not listed and there is no default role."""
+        if not self.is_trusted_proxy(peer):
+            return None
         name = self.header_user_name(headers)
         if name is None:
             return None

@@ -334,3 +334,26 @@ def test_free_text_masking_catches_first_names_spelt_out_emails_and_messaging_ha
     assert masked[2] == "三**说微信号：z***，QQ号是 5***，邮箱 z***@***"
     assert masked[3] == "Albert and Smithers are other people"  # whole words only
     assert access.mask_contacts_in_text(notes, "analyst", names=("Alice Smith",)) is notes
+
+
+# --- header mode believes only its proxy (issue 14, row 2) ---------------------------------------------
+
+def test_header_mode_believes_the_header_only_from_trusted_proxies():
+    local = AccessConfig.from_mapping({"mode": "header", "default_role": "marketing"})
+    headers = {"X-Forwarded-User": "wang"}
+    assert local.user_from_headers(headers, None).name == "wang"          # loopback: a proxy on this machine
+    assert local.user_from_headers(headers, "203.0.113.7") is None        # anyone else reaching the studio
+    remote = AccessConfig.from_mapping({"mode": "header", "default_role": "marketing",
+                                        "trusted_proxies": ["10.0.0.5", "192.0.2.0/24"]})
+    assert remote.user_from_headers(headers, "10.0.0.5").name == "wang"
+    assert remote.user_from_headers(headers, "192.0.2.77").name == "wang"
+    assert remote.user_from_headers(headers, None) is None               # then not even this machine
+    assert remote.user_from_headers(headers, "not an address") is None
+    from_env = AccessConfig.from_environment({"CUSTLIB_ACCESS_MODE": "header", "CUSTLIB_ACCESS_DEFAULT_ROLE":
+                                              "executive", "CUSTLIB_ACCESS_TRUSTED_PROXIES": "10.0.0.5, ::1"})
+    assert from_env.is_trusted_proxy("10.0.0.5") and from_env.is_trusted_proxy(None)
+    with pytest.raises(AccessConfigError, match="not an address or network"):
+        AccessConfig.from_mapping({"mode": "header", "default_role": "executive", "trusted_proxies": ["proxy"]})
+    with pytest.raises(AccessConfigError, match="applies only in header mode"):
+        AccessConfig.from_mapping({"mode": "password", "users": {"a": {"role": "analyst", "password": HASH}},
+                                   "trusted_proxies": ["10.0.0.5"]})

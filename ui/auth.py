@@ -47,6 +47,12 @@ def _headers():
     return headers if headers is not None else {}
 
 
+def _peer() -> str | None:
+    """The connection's address (None: loopback, or no connection at all, as under AppTest)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def actor_of(signed_in: access.User) -> audit.Actor:
     return audit.Actor(signed_in.name, signed_in.role.name, "app")
 
@@ -74,7 +80,7 @@ def _user_of(config: access.AccessConfig) -> access.User | None:
         return None if access.exposure_problem(config, server_address()) else config.local_user()
     if config.mode == "password":
         return config.signed_in_user(st.session_state.get(state.USER_NAME))
-    signed_in = config.user_from_headers(_headers())
+    signed_in = config.user_from_headers(_headers(), _peer())
     if signed_in is not None and st.session_state.get(state.USER_NAME) != signed_in.name:  # the session's first run
         st.session_state[state.USER_NAME] = signed_in.name
         audit.log(data.get_conn(), actor_of(signed_in), "login")
@@ -100,7 +106,13 @@ def sign_in_page() -> None:
         return
     if config.mode == "header":
         name = config.header_user_name(_headers())
-        if name is None:
+        if not config.is_trusted_proxy(_peer()):
+            st.error(t("auth_untrusted_peer"), icon=":material/lock:")
+            if st.session_state.get(state.ACCESS_REFUSAL_LOGGED) != "untrusted":  # once per session
+                st.session_state[state.ACCESS_REFUSAL_LOGGED] = "untrusted"
+                audit.log(data.get_conn(), audit.Actor(name or "-", None, "app"), "login_refused",
+                          detail={"reason": "not through a trusted proxy", "address": _peer()})
+        elif name is None:
             st.error(t("auth_no_header", header=config.header), icon=":material/lock:")
         else:
             st.error(t("auth_not_listed", user=fmt.plain(name)), icon=":material/lock:")
@@ -117,7 +129,7 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button(t("auth_sign_in"), type="primary", key="auth_submit")
     if not submitted:
         return
-    throttle, address = sign_in_throttle(), st.context.ip_address
+    throttle, address = sign_in_throttle(), _peer()
     if (wait := throttle.wait_seconds(name, address)) > 0:  # refused before any password is hashed
         if not st.session_state.get(state.SIGN_IN_LOCK_LOGGED):  # once per lockout and session, not per click
             st.session_state[state.SIGN_IN_LOCK_LOGGED] = True

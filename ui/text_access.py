@@ -25,6 +25,9 @@ TEXT: dict[str, tuple[str, str]] = {
                    "用户名或密码不正确。请重试，或联系管理员。"),
     "plans_read_only": ("Your role may read plans but not save them (saving needs the marketing or analyst role).",
                         "您的角色可以查看计划，但不能保存（保存需要市场营销或分析师角色）。"),
+    "auth_untrusted_peer": ("The studio accepts sign-in only through the company sign-in proxy, and this "
+                            "connection does not come from it. Open the studio through the company portal.",
+                            "本工作台只接受经由公司登录代理的登录，而此连接并非来自该代理。请通过公司门户打开本工作台。"),
     "auth_locked": ("Too many failed sign-ins for this user name or from this address. Try again in {seconds} s.",
                     "该用户名或该地址登录失败次数过多。请在 {seconds} 秒后重试。"),
     "auth_exposed": ("This studio is reachable from other machines ({address}) but no sign-in is configured, "

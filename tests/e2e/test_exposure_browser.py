@@ -66,3 +66,24 @@ def test_with_sign_in_configured_it_may_listen_on_every_interface(page: Page, sm
                 CUSTLIB_ACCESS_USERS=users) as url:
         page.goto(url)
         expect(page.get_by_role("textbox", name="User name")).to_be_visible(timeout=LOAD)
+
+
+def test_header_mode_refuses_a_header_that_does_not_come_through_the_proxy(browser, small_db, tmp_path):
+    """Issue 14, row 2: a script that reached Streamlit directly and sent X-Forwarded-User was signed in.
+    Here the proxy is 10.9.9.9; a client that says it is 203.0.113.7 (the forwarded address uvicorn
+    believes on loopback) is refused, while the proxy on this machine's default is believed."""
+    with _serve(small_db, tmp_path, CUSTLIB_ACCESS_MODE="header", CUSTLIB_ACCESS_DEFAULT_ROLE="analyst",
+                CUSTLIB_ACCESS_TRUSTED_PROXIES="10.9.9.9") as url:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-User": "wang",
+                                                          "X-Forwarded-For": "203.0.113.7"})
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_text("does not come from it")).to_be_visible(timeout=LOAD)
+        assert "Revenue" not in page.inner_text("body")
+        context.close()
+    with _serve(small_db, tmp_path, CUSTLIB_ACCESS_MODE="header", CUSTLIB_ACCESS_DEFAULT_ROLE="analyst") as url:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-User": "wang"})
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_text("Signed in as wang")).to_be_visible(timeout=LOAD)
+        context.close()
