@@ -28,7 +28,8 @@ import pandas as pd
 from . import access, db
 from .errors import PermissionDenied
 
-ACTIONS = ("import", "delete", "rename", "set_default", "save_plan", "delete_plan", "refused", "export", "login",
+ACTIONS = ("import", "delete", "rename", "set_default", "save_plan", "delete_plan", "refused", "export",
+           "view_profile", "switch_dataset", "login",
            "login_failed", "login_locked", "login_refused", "logout")
 VIAS = ("app", "cli", "python")
 COLUMNS = ("recorded_at", "user_name", "role", "via", "action", "dataset_name", "dataset_id", "detail")
@@ -166,25 +167,50 @@ def log_export(con: duckdb.DuckDBPyConnection, actor: Actor | None, export_name:
         detail={"export": export_name, "file_name": file_name, "rows": int(rows)})
 
 
-def entries(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
+def entries(con: duckdb.DuckDBPyConnection, limit: int = 50, *, user: str | None = None,
+            actions: tuple[str, ...] | None = None, since=None, until=None) -> list[dict]:
     """The latest ``limit`` entries, newest first: dicts with keys ``COLUMNS``, ``detail`` parsed, None for
-    missing values. Empty for a database opened read-only that was made before the audit log existed."""
+    missing values. Empty for a database opened read-only that was made before the audit log existed.
+
+    Filters: ``user`` (user name, ignoring case), ``actions`` (any of them), ``since`` and ``until``
+    (dates or times, UTC, both included; a date ``until`` includes that whole day), so that a flood of
+    one kind of entry never hides the others.
+    """
+    unknown = sorted(set(actions or ()) - set(ACTIONS))
+    if unknown:
+        raise ValueError(f"unknown audit action(s) {unknown}; the actions are {', '.join(ACTIONS)}")
     with db.read_cursor(con) as cur:
         exists = cur.execute("select count(*) from information_schema.tables where table_schema = 'main' "
                              "and table_name = 'audit_log'").fetchall()[0][0]
         if not exists:
             return []
-        rows = cur.execute(f"select {', '.join(COLUMNS)} from audit_log order by audit_id desc limit ?",
-                           [int(limit)]).fetchall()
+        until_end = None
+        if until is not None:
+            until_end = pd.Timestamp(until)
+            if until_end == until_end.normalize() and not isinstance(until, datetime):
+                until_end += pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        rows = cur.execute(
+            f"select {', '.join(COLUMNS)} from audit_log "
+            f"where (?::varchar is null or lower(user_name) = lower(?::varchar)) "
+            f"and (?::varchar[] is null or list_contains(?::varchar[], action)) "
+            f"and (?::timestamp is null or recorded_at >= ?::timestamp) "
+            f"and (?::timestamp is null or recorded_at <= ?::timestamp) "
+            f"order by audit_id desc limit ?",
+            [user, user, list(actions) if actions else None, list(actions) if actions else None,
+             _as_time(since), _as_time(since), _as_time(until_end), _as_time(until_end), int(limit)]).fetchall()
     found = [dict(zip(COLUMNS, row)) for row in rows]
     for entry in found:
         entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else {}
     return found
 
 
-def recent(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
-    """``entries`` as a table (columns ``COLUMNS``), for the Data page."""
-    return pd.DataFrame(entries(con, limit), columns=list(COLUMNS))
+def _as_time(value):
+    return None if value is None else pd.Timestamp(value).to_pydatetime()
+
+
+def recent(con: duckdb.DuckDBPyConnection, limit: int = 50, **filters) -> pd.DataFrame:
+    """``entries`` as a table (columns ``COLUMNS``), for the Data page; ``filters`` as for ``entries``."""
+    return pd.DataFrame(entries(con, limit, **filters), columns=list(COLUMNS))
 
 
 @dataclass

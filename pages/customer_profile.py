@@ -137,6 +137,7 @@ option_names = {c: f"{c} · {n}" if isinstance(n, str) and n else c for c, n in
 customer_id = right.selectbox(t("profile_customer", shown=fmt.number(len(options)), found=fmt.number(len(found))),
                               options, key="profile_customer", format_func=option_names.__getitem__)
 
+auth.log_once("view_profile", (key, customer_id), dataset=current.dataset, detail={"customer_id": customer_id})
 row = table.loc[customer_id]
 feature = decisions.customer_features(key, as_of).loc[customer_id]
 try:

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from custlib import db
+from custlib import audit, db
 from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from ui import auth, data, report, state, templates
+from ui import format as fmt
 from ui.i18n import option_labels, t, t_or
 from ui.entry import through_app
 
@@ -198,10 +199,24 @@ def datasets_section() -> None:
     report.show_quality(data.data_quality(active.cache_key))
 
 
+AUDIT_ROWS = 500  # newest entries shown for the chosen filters
+
+
 def audit_section() -> None:
     with st.expander(t("audit_heading"), icon=":material/history:"):
         st.caption(t("audit_caption"))
-        report.show_audit_log(data.audit_log())
+        who, what, when = st.columns([1, 2, 1])
+        user = who.text_input(t("audit_filter_user"), key="audit_filter_user").strip() or None
+        actions = what.multiselect(t("audit_filter_actions"), list(audit.ACTIONS), key="audit_filter_actions",
+                                   format_func=lambda action: t(f"audit_action_{action}"),
+                                   placeholder=t("filter_any"))
+        days = when.date_input(t("audit_filter_dates"), value=(), key="audit_filter_dates", format="YYYY-MM-DD")
+        since, until = (tuple(days) + (None, None))[:2] if days else (None, None)
+        entries = data.audit_log(AUDIT_ROWS, user=user, actions=tuple(actions) or None, since=since,
+                                 until=until or since)
+        report.show_audit_log(entries)
+        if len(entries) == AUDIT_ROWS:
+            st.caption(t("audit_more", rows=fmt.number(AUDIT_ROWS)))
 
 
 def templates_section() -> None:

@@ -196,9 +196,19 @@ def require(permission: str) -> None:
     """
     if not allows(permission):
         signed_in = user()
+        log_once("refused", ("page", permission), detail={"permission": permission, "asked": "open a page"})
         st.error(t("auth_page_refused", role=role_label(signed_in.role.name) if signed_in else "–"),
                  icon=":material/lock:")
         st.stop()
+
+
+def log_once(action: str, token: tuple, dataset=None, detail: dict | None = None) -> None:
+    """Write an audit entry for an event of this session once (a rerun of the same view is not a new event)."""
+    seen = st.session_state.setdefault(state.AUDITED_EVENTS, set())
+    if (action, token) in seen:
+        return
+    seen.add((action, token))
+    audit.log(data.get_conn(), actor(), action, dataset=dataset, detail=detail)
 
 
 def rows_hidden_note() -> None:

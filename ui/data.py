@@ -127,9 +127,10 @@ def data_quality(cache_key: tuple[int, int]) -> dict:
     return row
 
 
-def audit_log(limit: int = 200) -> pd.DataFrame:
-    """The latest audit entries, newest first (custlib.audit.recent; uncached: it grows with every action)."""
-    return audit.recent(get_conn(), limit)
+def audit_log(limit: int = 500, **filters) -> pd.DataFrame:
+    """The latest audit entries matching ``filters`` (user, actions, since, until), newest first
+    (custlib.audit.recent; uncached: it grows with every action)."""
+    return audit.recent(get_conn(), limit, **filters)
 
 
 # --- uploads ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from custlib import audit
 from custlib.errors import CustlibError
 from custlib.filters import FILTER_FIELDS, CustomerFilter
 
@@ -27,6 +28,9 @@ def _switch_dataset() -> None:
         data.view_dataset(st.session_state[DATASET_WIDGET])  # this session only
     except CustlibError as exc:
         st.session_state[state.SIDEBAR_ERROR] = str(exc)
+        return
+    chosen = data.active_dataset()
+    audit.log(data.get_conn(), auth.actor(), "switch_dataset", dataset=chosen)
 
 
 def _copy(widget_key: str, setting_key: str) -> None:

@@ -32,6 +32,7 @@ DISCOUNT = "app_discount_rate"     # float, annual discount rate
 MODEL = "app_purchase_model"       # "bgnbd" | "mbgnbd" | "pareto_nbd" | "auto"
 
 # Data page: state that outlives one run (widget keys are written inline, prefixed "data_").
+AUDITED_EVENTS = "audited_events"   # (action, token) of this session's view events already in the audit log
 SIGN_IN_LOCK_LOGGED = "sign_in_lock_logged"  # this session's refusal for a lockout is in the audit log
 DATA_UPLOAD_FILE = "data_upload_file"      # (file_id, temp path) of the last upload written to disk
 DATA_SIGNATURE = "data_mapping_signature"  # what the mapping widgets were last filled for

@@ -63,10 +63,11 @@ TEXT: dict[str, tuple[str, str]] = {
 
     # --- audit log (Data page) ---
     "audit_heading": ("Audit log", "审计日志"),
-    "audit_caption": ("Imports, deletions, exports and sign-ins, newest first; times in UTC. The log is kept "
-                      "when a dataset is deleted. The command line shows it too: python -m custlib audit.",
-                      "导入、删除、导出和登录记录，最新的在前；时间为 UTC。删除数据集时日志会保留。"
-                      "也可在命令行查看：python -m custlib audit。"),
+    "audit_caption": ("Every change, refusal, export, sign-in and profile view, newest first; times in UTC. The "
+                      "log is kept when a dataset is deleted. The command line shows and checks it too: "
+                      "python -m custlib audit [--verify].",
+                      "所有更改、拒绝、导出、登录和客户档案查看记录，最新的在前；时间为 UTC。删除数据集时日志会保留。"
+                      "也可在命令行查看和校验：python -m custlib audit [--verify]。"),
     "audit_empty": ("Nothing recorded yet.", "还没有任何记录。"),
     "audit_col_at": ("When (UTC)", "时间（UTC）"),
     "audit_col_user": ("User", "用户"),
@@ -83,6 +84,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_action_delete_plan": ("Plan deleted", "删除计划"),
     "audit_action_refused": ("Refused (permission)", "拒绝（无权限）"),
     "audit_action_export": ("Export", "导出"),
+    "audit_action_view_profile": ("Profile viewed", "查看客户档案"),
+    "audit_action_switch_dataset": ("Dataset viewed", "切换查看的数据集"),
+    "audit_filter_user": ("User", "用户"),
+    "audit_filter_actions": ("Actions", "操作"),
+    "audit_filter_dates": ("Dates (UTC)", "日期（UTC）"),
+    "audit_more": ("The newest {rows} entries are shown: narrow the filters to see older ones.",
+                   "仅显示最新的 {rows} 条记录：请缩小筛选范围以查看更早的记录。"),
     "audit_action_login": ("Sign-in", "登录"),
     "audit_action_login_failed": ("Failed sign-in", "登录失败"),
     "audit_action_login_refused": ("Refused (no role)", "拒绝访问（无角色）"),

@@ -129,7 +129,9 @@ def test_executive_sees_aggregate_pages_only_and_no_customer_rows(demo, navigati
     at.switch_page("pages/customer_profile.py").run()
     assert at.error[0].value.startswith("Your role (Executive) may not open this page")
     assert not at.dataframe and not at.text_input
-    assert actions(open_db()) == [("login", "boss", "executive")]
+    at.run()  # the same refusal again is not a new event
+    # the refused page is logged (issue 14, row 12), once per session
+    assert actions(open_db()) == [("login", "boss", "executive"), ("refused", "boss", "executive")]
 
 
 def test_marketing_sees_contact_details_masked_on_the_page_and_in_the_download(demo, navigation, downloads,
@@ -242,3 +244,30 @@ def test_many_wrong_passwords_lock_the_user_name_before_any_hash_is_checked(demo
     assert at.title[0].value == "Sign in" and "Too many failed sign-ins" in at.error[0].value
     logged = [e["action"] for e in audit.entries(open_db(), 100) if e["user_name"] == "wang"]
     assert logged.count("login_failed") == 5 and logged.count("login_locked") == 1 and "login" not in logged
+
+
+def test_profile_views_and_dataset_switches_are_logged_once_and_the_log_can_be_filtered(demo, open_db):
+    """Issue 14, row 12: profile views and dataset switches were not logged, and a flood of failed sign-ins
+    pushed real events out of the Data page's newest 200."""
+    from custlib import db
+    con = open_db()
+    for n in range(300):
+        audit.log(con, audit.Actor(f"flood{n}", None, "app"), "login_failed")
+    con.close()
+    at = sign_in(studio(), "li")
+    at.switch_page("pages/customer_profile.py").run()
+    assert not at.exception
+    shown = at.selectbox(key="profile_customer").value
+    at.run()
+    viewed = [e for e in audit.entries(open_db(), 50) if e["action"] == "view_profile"]
+    assert [(e["user_name"], e["detail"]["customer_id"]) for e in viewed] == [("li", shown)]
+    at = sign_in(studio(), "wang")
+    at.switch_page("pages/data.py").run()
+    at.multiselect(key="audit_filter_actions").set_value(["view_profile"]).run()
+    log = next(df.value for df in at.dataframe if "Action" in df.value.columns)
+    assert log["Action"].tolist() == ["Profile viewed"] and log["User"].tolist() == ["li"]
+    at.multiselect(key="audit_filter_actions").set_value([]).run()
+    at.text_input(key="audit_filter_user").input("LI").run()
+    log = next(df.value for df in at.dataframe if "Action" in df.value.columns)
+    assert set(log["User"]) == {"li"} and "Sign-in" in log["Action"].tolist()
+    assert db.get_dataset(open_db()).name == "demo"

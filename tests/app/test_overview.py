@@ -9,7 +9,7 @@ from datetime import date
 
 import numpy as np
 
-from custlib import db, kpis
+from custlib import audit, db, kpis
 from ui.data import MONTHLY_OVERVIEW_COLUMNS
 from ui.format import money
 
@@ -168,6 +168,8 @@ def test_switching_the_dataset_changes_this_sessions_numbers_and_no_one_elses(se
     colleague.run()
     assert metrics(colleague)["Revenue"] == ("¥330", "+94.1%")
     assert db.get_dataset(open_db()).name == "shop"       # the default is unchanged
+    switched = audit.entries(open_db(), 1)[0]             # a view change, logged (issue 14, row 12)
+    assert (switched["action"], switched["dataset_name"]) == ("switch_dataset", "other")
     newcomer = start_app()
     assert metrics(newcomer)["Revenue"] == ("¥330", "+94.1%")
 
