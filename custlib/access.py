@@ -216,7 +216,7 @@ class SignInThrottle:
 
 # --- configuration ----------------------------------------------------------------------------------
 
-MODES = ("single-user", "password", "header")
+MODES = ("single-user", "password", "header", "oidc")
 DEFAULT_HEADER = "X-Forwarded-User"
 SETTINGS = ("mode", "users", "header", "default_role", "trusted_proxies")
 # Header mode believes the header only on connections from these addresses (the proxy's); by default a
@@ -255,7 +255,9 @@ class AccessConfig:
 
     Modes: ``single-user`` (the default: one local user, an analyst), ``password`` (listed users with a
     role and a password hash), ``header`` (a company proxy signs people in and passes the user name in
-    ``header``; listed users get their role, others get ``default_role``, or no access when it is unset).
+    ``header``; listed users get their role, others get ``default_role``, or no access when it is unset),
+    ``oidc`` (the company's OpenID Connect provider signs people in through Streamlit's ``st.login``, set
+    up in secrets.toml's ``[auth]``; users are listed by email or subject, others get ``default_role``).
     """
     mode: str = "single-user"
     accounts: tuple[Account, ...] = ()
@@ -333,12 +335,12 @@ class AccessConfig:
         if mode not in MODES:
             raise AccessConfigError(f"{names.setting('mode')} is {mode!r}; choose {', '.join(MODES)}.")
         if mode == "single-user" and users:
-            raise AccessConfigError(f"{names.setting('users')} applies only in password and header mode, but "
+            raise AccessConfigError(f"{names.setting('users')} applies only in password, header and oidc mode, but "
                                     f"{names.setting('mode')} is single-user (where everyone is an analyst).")
         if header is not None and mode != "header":
             raise AccessConfigError(f"{names.setting('header')} applies only in header mode.")
-        if default_role is not None and mode != "header":
-            raise AccessConfigError(f"{names.setting('default_role')} applies only in header mode.")
+        if default_role is not None and mode not in ("header", "oidc"):
+            raise AccessConfigError(f"{names.setting('default_role')} applies only in header and oidc mode.")
         if trusted_proxies is not None and mode != "header":
             raise AccessConfigError(f"{names.setting('trusted_proxies')} applies only in header mode.")
         proxies = []
@@ -376,7 +378,7 @@ class AccessConfig:
                                             f"make one with `python -m custlib hash-password`.") from None
             elif password:
                 raise AccessConfigError(f"{names.user_setting(name, 'password')} applies only in password mode "
-                                        f"(in header mode the company proxy checks who people are).")
+                                        f"(in header and oidc mode the company's sign-in checks who people are).")
             key = name.strip().casefold()
             if key in seen:
                 raise AccessConfigError(f"{names.setting('users')} lists {seen[key]!r} and {name!r}: user names "
@@ -385,7 +387,7 @@ class AccessConfig:
             accounts.append(Account(name.strip(), ROLES[role], password if mode == "password" else None))
         if mode == "password" and not accounts:
             raise AccessConfigError(f"{names.setting('users')} is empty: password mode needs at least one user.")
-        if mode == "header" and not accounts and default_role is None:
+        if mode in ("header", "oidc") and not accounts and default_role is None:
             raise AccessConfigError(f"{names.setting('users')} is empty and {names.setting('default_role')} is "
                                     f"unset, so nobody could use the studio; list users or set a default role.")
         return cls(mode, tuple(accounts), header, ROLES[default_role] if default_role is not None else None,
@@ -430,6 +432,18 @@ class AccessConfig:
         value = next((v for k, v in headers.items() if str(k).lower() == wanted), None)
         value = (value or "").strip()
         return value[:MAX_USER_NAME] if value else None
+
+    def user_from_identity(self, claims: Mapping) -> User | None:
+        """OIDC mode: the signed-in identity (the ID token's claims, ``st.user``) with the role listed for its
+        email or its subject, else the default role; None when neither is listed and there is no default."""
+        email, subject = str(claims.get("email") or "").strip(), str(claims.get("sub") or "").strip()
+        name = (email or subject)[:MAX_USER_NAME]
+        if not name:
+            return None
+        account = self.account(email) or self.account(subject)
+        if account is not None:
+            return User(account.name, account.role)
+        return User(name, self.default_role) if self.default_role is not None else None
 
     def is_trusted_proxy(self, peer: str | None) -> bool:
         """Whether a connection from ``peer`` comes through a trusted proxy (None: loopback, as Streamlit

@@ -357,3 +357,22 @@ def test_header_mode_believes_the_header_only_from_trusted_proxies():
     with pytest.raises(AccessConfigError, match="applies only in header mode"):
         AccessConfig.from_mapping({"mode": "password", "users": {"a": {"role": "analyst", "password": HASH}},
                                    "trusted_proxies": ["10.0.0.5"]})
+
+
+# --- OIDC sign-in (issue 14, deliverable 2) ----------------------------------------------------------
+
+def test_oidc_roles_come_from_the_identitys_email_or_subject():
+    config = AccessConfig.from_mapping({"mode": "oidc", "users": {"Alice@Example.com": {"role": "marketing"},
+                                                                   "svc-7f3a": {"role": "analyst"}}})
+    assert config.user_from_identity({"sub": "x1", "email": "alice@example.com"}) == \
+        access.User("Alice@Example.com", access.ROLES["marketing"])
+    assert config.user_from_identity({"sub": "svc-7f3a"}).role.name == "analyst"
+    assert config.user_from_identity({"sub": "x2", "email": "mallory@example.com"}) is None
+    assert config.user_from_identity({}) is None
+    everyone = AccessConfig.from_mapping({"mode": "oidc", "default_role": "executive"})
+    assert everyone.user_from_identity({"sub": "x3", "email": "new@example.com"}).name == "new@example.com"
+    assert access.exposure_problem(everyone, "0.0.0.0") is None  # sign-in is configured
+    with pytest.raises(AccessConfigError, match="applies only in password mode"):
+        AccessConfig.from_mapping({"mode": "oidc", "users": {"a": {"role": "analyst", "password": HASH}}})
+    with pytest.raises(AccessConfigError, match="nobody could use the studio"):
+        AccessConfig.from_mapping({"mode": "oidc"})

@@ -36,9 +36,20 @@ def load_config() -> access.AccessConfig:
         if getattr(exc, "error_id", None) != "no-secrets-found":
             raise AccessConfigError(f"the secrets file could not be read: {exc}") from None
         section = None
-    if section is not None:
-        return access.AccessConfig.from_mapping(section)
-    return access.AccessConfig.from_environment()
+    config = (access.AccessConfig.from_mapping(section) if section is not None
+              else access.AccessConfig.from_environment())
+    if config.mode == "oidc" and "auth" not in st.secrets:
+        raise AccessConfigError("access.mode is oidc, but secrets.toml has no [auth] section (redirect_uri, "
+                                "cookie_secret, client_id, client_secret, server_metadata_url) for st.login.")
+    return config
+
+
+def _oidc_identity() -> dict | None:
+    """The identity the company's OpenID Connect provider signed in (st.user's claims), or None."""
+    try:
+        return st.user.to_dict() if st.user.is_logged_in is True else None
+    except (AttributeError, KeyError):
+        return None
 
 
 def _headers():
@@ -80,7 +91,11 @@ def _user_of(config: access.AccessConfig) -> access.User | None:
         return None if access.exposure_problem(config, server_address()) else config.local_user()
     if config.mode == "password":
         return config.signed_in_user(st.session_state.get(state.USER_NAME))
-    signed_in = config.user_from_headers(_headers(), _peer())
+    if config.mode == "oidc":  # the identity lives in Streamlit's signed cookie: a reload keeps it
+        identity = _oidc_identity()
+        signed_in = config.user_from_identity(identity) if identity else None
+    else:
+        signed_in = config.user_from_headers(_headers(), _peer())
     if signed_in is not None and st.session_state.get(state.USER_NAME) != signed_in.name:  # the session's first run
         st.session_state[state.USER_NAME] = signed_in.name
         audit.log(data.get_conn(), actor_of(signed_in), "login")
@@ -103,6 +118,9 @@ def sign_in_page() -> None:
         return
     if config.mode == "single-user":  # only reached when access.exposure_problem refused this address
         st.error(t("auth_exposed", address=server_address() or "0.0.0.0"), icon=":material/lock:")
+        return
+    if config.mode == "oidc":
+        oidc_sign_in(config)
         return
     if config.mode == "header":
         name = config.header_user_name(_headers())
@@ -150,14 +168,33 @@ def sign_in_page() -> None:
     st.rerun()
 
 
+def oidc_sign_in(config: access.AccessConfig) -> None:
+    """OIDC mode: the button that goes to the company's sign-in, or why a signed-in identity has no access."""
+    identity = _oidc_identity()
+    if identity is None:
+        st.caption(t("auth_oidc_intro"))
+        st.button(t("auth_oidc_sign_in"), key="auth_oidc_sign_in", type="primary", on_click=st.login,
+                  icon=":material/login:")
+        return
+    name = str(identity.get("email") or identity.get("sub") or "-")
+    st.error(t("auth_not_listed", user=fmt.plain(name)), icon=":material/lock:")
+    if st.session_state.get(state.ACCESS_REFUSAL_LOGGED) != name:  # once per session, not per click
+        st.session_state[state.ACCESS_REFUSAL_LOGGED] = name
+        audit.log(data.get_conn(), audit.Actor(name, None, "app"), "login_refused")
+    st.button(t("auth_sign_out"), key="auth_oidc_sign_out", on_click=st.logout, icon=":material/logout:")
+
+
 def sign_out() -> None:
-    """Sign-out button callback: log it and forget everything of this session but its display choices."""
-    signed_in = st.session_state.get(state.USER)
+    """Sign-out button callback: log it and forget everything of this session but its display choices
+    (in OIDC mode also the signed cookie, so a reload does not sign the user in again)."""
+    signed_in, mode = st.session_state.get(state.USER), st.session_state.get(state.ACCESS_MODE)
     if signed_in is not None:
         audit.log(data.get_conn(), actor_of(signed_in), "logout")
     for key in list(st.session_state):
         if key not in KEPT_ON_SIGN_OUT:
             del st.session_state[key]
+    if mode == "oidc":
+        st.logout()
 
 
 def user_box() -> None:
@@ -166,7 +203,7 @@ def user_box() -> None:
     if signed_in is None or mode in (None, "single-user"):
         return
     st.caption(t("auth_signed_in_as", user=fmt.plain(signed_in.name), role=role_label(signed_in.role.name)))
-    if mode == "password":
+    if mode in ("password", "oidc"):
         st.button(t("auth_sign_out"), key="auth_sign_out", on_click=sign_out, icon=":material/logout:")
     else:
         st.caption(t("auth_via_proxy"))

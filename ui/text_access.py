@@ -25,6 +25,9 @@ TEXT: dict[str, tuple[str, str]] = {
                    "用户名或密码不正确。请重试，或联系管理员。"),
     "plans_read_only": ("Your role may read plans but not save them (saving needs the marketing or analyst role).",
                         "您的角色可以查看计划，但不能保存（保存需要市场营销或分析师角色）。"),
+    "auth_oidc_intro": ("Sign in with your company account; you come back here afterwards.",
+                        "请使用公司账号登录，登录后将返回此处。"),
+    "auth_oidc_sign_in": ("Sign in with your company account", "使用公司账号登录"),
     "auth_untrusted_peer": ("The studio accepts sign-in only through the company sign-in proxy, and this "
                             "connection does not come from it. Open the studio through the company portal.",
                             "本工作台只接受经由公司登录代理的登录，而此连接并非来自该代理。请通过公司门户打开本工作台。"),

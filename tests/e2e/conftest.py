@@ -60,11 +60,11 @@ def demo_database(path: Path, n_customers: int, seed: int) -> Path:
 
 
 @contextlib.contextmanager
-def _serve(db_path: Path, log_dir: Path, *server_args: str, **extra_env: str):
+def _serve(db_path: Path, log_dir: Path, *server_args: str, port: int | None = None, **extra_env: str):
     """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL.
 
     ``server_args`` go to streamlit (e.g. "--server.address", "0.0.0.0"); the shipped config binds 127.0.0.1."""
-    port = _free_port()
+    port = port or _free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUSTLIB_ACCESS_")},
            "CUSTLIB_DB": str(db_path), **extra_env}
     log = (log_dir / "streamlit.log").open("w")
