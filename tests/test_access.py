@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import access
+from custlib import access, throttle
 from custlib.access import AccessConfig
 from custlib.errors import AccessConfigError
 
@@ -302,22 +302,22 @@ class FakeClock:
 
 def test_the_throttle_backs_off_per_user_name_and_per_address():
     clock = FakeClock()
-    throttle = access.SignInThrottle(free_failures=5, base_delay=2.0, max_delay=60.0, clock=clock)
+    limiter = throttle.SignInThrottle(free_failures=5, base_delay=2.0, max_delay=60.0, clock=clock)
     for _ in range(5):
-        assert throttle.wait_seconds("Wang", "10.0.0.9") == 0
-        throttle.failed("wang ", "10.0.0.9")
-    assert throttle.wait_seconds("wang", None) == 2.0           # the user name, from any address
-    assert throttle.wait_seconds("li", "10.0.0.9") == 2.0       # the address, for any user name
-    assert throttle.wait_seconds("li", "10.0.0.8") == 0
+        assert limiter.wait_seconds("Wang", "10.0.0.9") == 0
+        limiter.failed("wang ", "10.0.0.9")
+    assert limiter.wait_seconds("wang", None) == 2.0           # the user name, from any address
+    assert limiter.wait_seconds("li", "10.0.0.9") == 2.0       # the address, for any user name
+    assert limiter.wait_seconds("li", "10.0.0.8") == 0
     clock.now += 2.0
-    assert throttle.wait_seconds("wang", "10.0.0.9") == 0
-    throttle.failed("wang", "10.0.0.9")
-    assert throttle.wait_seconds("wang", "10.0.0.9") == 4.0     # doubles with every further failure
+    assert limiter.wait_seconds("wang", "10.0.0.9") == 0
+    limiter.failed("wang", "10.0.0.9")
+    assert limiter.wait_seconds("wang", "10.0.0.9") == 4.0     # doubles with every further failure
     for _ in range(10):
-        throttle.failed("wang", "10.0.0.9")
-    assert throttle.wait_seconds("wang", "10.0.0.9") == 60.0    # capped
-    throttle.succeeded("wang", "10.0.0.9")
-    assert throttle.wait_seconds("wang", "10.0.0.9") == 0
+        limiter.failed("wang", "10.0.0.9")
+    assert limiter.wait_seconds("wang", "10.0.0.9") == 60.0    # capped
+    limiter.succeeded("wang", "10.0.0.9")
+    assert limiter.wait_seconds("wang", "10.0.0.9") == 0
 
 
 def test_free_text_masking_catches_first_names_spelt_out_emails_and_messaging_handles():

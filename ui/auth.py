@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from custlib import access, audit, db, export
+from custlib import access, audit, db, export, throttle
 from custlib.errors import AccessConfigError
 
 from . import data, state
@@ -103,9 +103,9 @@ def _user_of(config: access.AccessConfig) -> access.User | None:
 
 
 @st.cache_resource(show_spinner=False)
-def sign_in_throttle() -> access.SignInThrottle:
+def sign_in_throttle() -> throttle.SignInThrottle:
     """The server's one sign-in throttle (per user name and per address, shared by every session)."""
-    return access.SignInThrottle()
+    return throttle.SignInThrottle()
 
 
 def sign_in_page() -> None:
@@ -147,8 +147,8 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button(t("auth_sign_in"), type="primary", key="auth_submit")
     if not submitted:
         return
-    throttle, address = sign_in_throttle(), _peer()
-    if (wait := throttle.wait_seconds(name, address)) > 0:  # refused before any password is hashed
+    limiter, address = sign_in_throttle(), _peer()
+    if (wait := limiter.wait_seconds(name, address)) > 0:  # refused before any password is hashed
         if not st.session_state.get(state.SIGN_IN_LOCK_LOGGED):  # once per lockout and session, not per click
             st.session_state[state.SIGN_IN_LOCK_LOGGED] = True
             audit.log(data.get_conn(), audit.Actor(name.strip() or "-", None, "app"), "login_locked",
@@ -158,11 +158,11 @@ def sign_in_page() -> None:
     st.session_state.pop(state.SIGN_IN_LOCK_LOGGED, None)
     signed_in = config.sign_in(name, password)
     if signed_in is None:
-        throttle.failed(name, address)
+        limiter.failed(name, address)
         audit.log(data.get_conn(), audit.Actor(name.strip() or "-", None, "app"), "login_failed")
         st.error(t("auth_wrong"), icon=":material/lock:")  # the same words whichever of the two was wrong
         return
-    throttle.succeeded(name, address)
+    limiter.succeeded(name, address)
     st.session_state[state.USER_NAME] = signed_in.name
     audit.log(data.get_conn(), actor_of(signed_in), "login")
     st.rerun()

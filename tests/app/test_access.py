@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from custlib import access, audit
+from custlib import access, audit, throttle
 
 from tests.app.conftest import APP
 from ui import format as fmt
@@ -234,7 +234,7 @@ def test_saving_plans_is_a_permission_of_its_own(demo, name, may_save):
 def test_many_wrong_passwords_lock_the_user_name_before_any_hash_is_checked(demo, open_db):
     """Issue 14, row 9: 16 wrong passwords, then the right one, was accepted, and each try cost a hash."""
     at = studio()
-    for _ in range(access.SignInThrottle().free_failures):
+    for _ in range(throttle.SignInThrottle().free_failures):
         sign_in(at, "wang", "wrong")
         assert "The user name or password is not right" in at.error[0].value
     for _ in range(10):

@@ -59,6 +59,18 @@ def demo_database(path: Path, n_customers: int, seed: int) -> Path:
     return path
 
 
+def wait_until_answers(url: str, what: str, log_name: str, tries: int = 300) -> None:
+    """Poll ``url`` every 0.1 s until it answers 200; RuntimeError naming ``what`` and its log otherwise."""
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start; see {log_name}")
+
+
 @contextlib.contextmanager
 def _serve(db_path: Path, log_dir: Path, *server_args: str, port: int | None = None, **extra_env: str):
     """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL.
@@ -73,15 +85,7 @@ def _serve(db_path: Path, log_dir: Path, *server_args: str, port: int | None = N
                             cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"streamlit did not start on port {port}; see {log.name}")
+        wait_until_answers(f"{url}/_stcore/health", f"streamlit on port {port}", log.name)
         yield url
     finally:
         proc.terminate()

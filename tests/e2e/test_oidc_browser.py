@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import _free_port, _serve, demo_database
+from .conftest import _free_port, _serve, demo_database, wait_until_answers
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +25,7 @@ def provider(tmp_path_factory):
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the OIDC provider did not start; see {log.name}")
+        wait_until_answers(f"{url}/.well-known/openid-configuration", "the OIDC provider", log.name)
         yield url
     finally:
         process.terminate()
