@@ -120,7 +120,7 @@ def sign_in_page() -> None:
         st.error(t("auth_exposed", address=server_address() or "0.0.0.0"), icon=":material/lock:")
         return
     if config.mode == "oidc":
-        oidc_sign_in(config)
+        oidc_sign_in()
         return
     if config.mode == "header":
         name = config.header_user_name(_headers())
@@ -168,7 +168,7 @@ def sign_in_page() -> None:
     st.rerun()
 
 
-def oidc_sign_in(config: access.AccessConfig) -> None:
+def oidc_sign_in() -> None:
     """OIDC mode: the button that goes to the company's sign-in, or why a signed-in identity has no access."""
     identity = _oidc_identity()
     if identity is None:
