@@ -28,16 +28,16 @@ def test_every_named_query_is_used_and_ends_in_final():
 
 
 def test_a_clone_needs_nothing_beside_it():
-    """Nothing the project runs or documents reads ../shared (a person who clones it has none), and the
-    CDNOW sample the tests and the README's example use is in the repository."""
+    """Nothing the project runs or documents reads the shared folder beside the checkout (a person who clones
+    it has none), and the CDNOW sample the tests and the README's example use is in the repository."""
     tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, cwd=REPO, check=True).stdout
+    sibling = "../" + "shared"  # spelt in two pieces so that this file does not name it itself
     readers = []
     for name in tracked.decode().split("\0"):
         path = REPO / name
-        if name and path.is_file() and path.suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg", "") \
-                and name != "tests/test_house_rules.py":
+        if name and path.is_file() and path.suffix in (".py", ".md", ".toml", ".ini", ".txt", ".cfg", ""):
             text = path.read_text(encoding="utf-8", errors="ignore")
-            if "../shared" in text or "shared/data" in text:
+            if sibling in text or sibling[3:] + "/data" in text:
                 readers.append(name)
     assert readers == []
     sample = REPO / "data" / "samples" / "cdnow"
