@@ -32,7 +32,7 @@ from .errors import CustlibError
 from .segments import TIERS, value_tiers
 
 __all__ = [
-    "TierSettings", "DEFAULT_SETTINGS", "ensure_schema", "get_settings", "save_settings", "settings_history",
+    "TierSettings", "DEFAULT_SETTINGS", "get_settings", "save_settings", "settings_history",
     "customer_owners", "customer_tiers", "suggested_quotas", "default_churn_risk", "holdings", "at_risk_customers",
     "suggest_reassignment", "evaluate_settings_change",
 ]
@@ -90,35 +90,6 @@ NO_TIER = "low-value"
 # --- settings -----------------------------------------------------------------------------------------
 
 
-def ensure_schema(con) -> None:
-    """Create the settings and history tables (and the history id sequence) if missing; idempotent."""
-    with db.write_transaction(con) as cur:
-        cur.execute("create sequence if not exists capacity_change_ids start 1")
-        cur.execute("""
-            create table if not exists capacity_settings (
-              dataset_id integer not null,
-              tier varchar not null,
-              max_customers_per_manager integer not null,
-              contacts_per_quarter double not null,
-              retention_budget_amount double not null,
-              updated_at timestamp not null,
-              primary key (dataset_id, tier)
-            )""")
-        cur.execute("""
-            create table if not exists capacity_settings_history (
-              change_id integer primary key default nextval('capacity_change_ids'),
-              dataset_id integer not null,
-              changed_at timestamp not null,
-              tier varchar not null,
-              setting varchar not null,
-              old_value double,
-              new_value double not null,
-              note varchar
-            )""")
-        # who made the change (added later: rows of older databases have none)
-        cur.execute("alter table capacity_settings_history add column if not exists changed_by varchar")
-
-
 def suggested_quotas(owners: pd.DataFrame, tiers: pd.Series, headroom: float = SUGGESTED_HEADROOM) -> dict[str, int]:
     """Customers per account manager that would hold each tier's owned customers evenly, plus ``headroom``.
 
@@ -145,7 +116,6 @@ def get_settings(con, dataset_id: int, suggested: dict[str, int] | None = None) 
 
     A tier never saved uses :data:`DEFAULT_SETTINGS`, with the quota from ``suggested`` when given
     (see :func:`suggested_quotas`)."""
-    ensure_schema(con)
     stored = db.query_df(con, f"select tier, {', '.join(SETTING_FIELDS)}, updated_at from capacity_settings "
                               f"where dataset_id = ?", [int(dataset_id)]).set_index("tier")
     rows = []
@@ -227,7 +197,6 @@ def save_settings(con, dataset_id: int, settings: dict | pd.DataFrame, changed_a
 def settings_history(con, dataset_id: int) -> pd.DataFrame:
     """Every recorded change, oldest first: :data:`HISTORY_COLUMNS` (one row per changed setting;
     ``old_value`` is what was in effect before, the default for a first save)."""
-    ensure_schema(con)
     frame = db.query_df(con, f"select {', '.join(HISTORY_COLUMNS)} from capacity_settings_history "
                              f"where dataset_id = ? order by changed_at, change_id", [int(dataset_id)])
     return frame[list(HISTORY_COLUMNS)]

@@ -71,6 +71,14 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "interactions": ("customer_id", "interaction_at"),
 }
 INTERACTION_KINDS = ("call", "visit", "email", "ticket", "complaint", "survey")
+# The stored per-customer scores (custlib.scores.store_scores), in order, with their DuckDB types.
+SCORE_COLUMNS: dict[str, str] = {
+    "customer_id": "varchar", "recency_score": "tinyint", "frequency_score": "tinyint",
+    "monetary_score": "tinyint", "segment": "varchar", "tier": "varchar", "stage": "varchar",
+    "probability_alive": "double", "expected_purchases": "double", "expected_next_order_date": "date",
+    "clv": "double", "clv_lower": "double", "clv_upper": "double", "churn_probability": "double",
+    "value_at_risk": "double", "reason_1": "varchar", "reason_2": "varchar", "reason_3": "varchar",
+    "action": "varchar"}
 
 _WRITE_LOCK = threading.RLock()
 
@@ -201,14 +209,66 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         cur.execute("alter table audit_log add column if not exists entry_hash varchar")
         from . import audit  # audit builds on this module: imported on use
         audit.seal_unsealed(cur)
+        _create_saved_work_tables(cur)
         cur.execute("insert or ignore into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
+def _create_saved_work_tables(cur) -> None:
+    """Capacity settings, simulator scenarios and stored scores: made here, when the database is opened,
+    so that reading them never needs the write lock (a page read would otherwise wait behind an import)."""
+    cur.execute("create sequence if not exists capacity_change_ids start 1")
+    cur.execute("""
+        create table if not exists capacity_settings (
+          dataset_id integer not null,
+          tier varchar not null,
+          max_customers_per_manager integer not null,
+          contacts_per_quarter double not null,
+          retention_budget_amount double not null,
+          updated_at timestamp not null,
+          primary key (dataset_id, tier)
+        )""")
+    cur.execute("""
+        create table if not exists capacity_settings_history (
+          change_id integer primary key default nextval('capacity_change_ids'),
+          dataset_id integer not null,
+          changed_at timestamp not null,
+          tier varchar not null,
+          setting varchar not null,
+          old_value double,
+          new_value double not null,
+          note varchar
+        )""")
+    # who made the change (added later: rows of older databases have none)
+    cur.execute("alter table capacity_settings_history add column if not exists changed_by varchar")
+    cur.execute("create sequence if not exists sim_scenario_ids start 1")
+    cur.execute("""
+        create table if not exists sim_scenarios (
+          scenario_id integer primary key default nextval('sim_scenario_ids'),
+          dataset_id integer not null,
+          name varchar not null,
+          created_at timestamp not null default current_timestamp,
+          as_of date,
+          scenario json not null,
+          assumptions json not null,
+          result json not null
+        )""")
+    # who saved it (added later: scenarios of older databases have none)
+    cur.execute("alter table sim_scenarios add column if not exists saved_by varchar")
+    score_columns = ", ".join(f"{name} {kind}" for name, kind in SCORE_COLUMNS.items())
+    cur.execute(f"create table if not exists customer_scores (dataset_id integer not null, as_of date not null, "
+                f"scored_at timestamp not null default current_timestamp, {score_columns})")
+
+
+
 @contextlib.contextmanager
-def write_transaction(con: duckdb.DuckDBPyConnection):
-    """One serialised, all-or-nothing write: commits on success, rolls back on any error."""
+def write_transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection | None = None):
+    """One serialised, all-or-nothing write: commits on success, rolls back on any error.
+
+    ``cursor``: run it on this cursor (which the caller keeps open), e.g. one whose temp tables hold
+    rows staged beforehand without the lock; by default a fresh cursor, closed afterwards.
+    """
     with _WRITE_LOCK:
-        cur = con.cursor()
+        cur = cursor if cursor is not None else con.cursor()
         cur.execute("begin transaction")
         try:
             yield cur
@@ -218,7 +278,8 @@ def write_transaction(con: duckdb.DuckDBPyConnection):
                 cur.execute("rollback")
             raise
         finally:
-            cur.close()
+            if cursor is None:
+                cur.close()
 
 
 @contextlib.contextmanager

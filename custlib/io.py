@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -1042,9 +1043,14 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         if keep_upload:
             stored_path = _keep_upload(con, path, file_name, source.sha256)
             report.stored_path = str(stored_path)
-        with db.write_transaction(con) as cur, _memory_limit(cur, IMPORT_MEMORY_LIMIT):
-            _stage_and_store(cur, source, report, table, column_index, strict, date_order, drop_duplicates, append)
-            audit.record_import(cur, actor, report, append)
+        # Reading, parsing and checking fill temp tables of this import's own cursor, outside any
+        # transaction and without the write lock, so sign-ins, saves and other imports go on meanwhile;
+        # the lock is held only for the insert of the good rows and the commit.
+        with db.read_cursor(con) as cur, _memory_limit(cur, IMPORT_MEMORY_LIMIT):
+            good_rows = _stage(cur, source, report, table, column_index, strict, date_order, drop_duplicates)
+            with db.write_transaction(con, cur):
+                _store(cur, report, table, good_rows, append)
+                audit.record_import(cur, actor, report, append)
         report.accepted = True
         report.dataset_version = db.get_dataset(con, report.dataset).version
         return report
@@ -1067,18 +1073,37 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         source.close()
 
 
+_IMPORTS_RUNNING: dict[str, list] = {}  # per database file: [imports running, the limit before them]
+_IMPORTS_RUNNING_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _memory_limit(cur, limit: str):
-    """Cap DuckDB's memory while an import runs, so a 10M-row file spills to disk instead of growing.
+    """Cap DuckDB's memory while imports run, so a 10M-row file spills to disk instead of growing.
 
-    The setting is per database instance; it is put back as it was afterwards.
+    The setting is per database instance and imports may overlap (they are not serialised while they
+    stage): the first to start sets it, the last to end puts back what was there before the first.
     """
-    previous = cur.execute("select current_setting('memory_limit')").fetchall()[0][0]
-    cur.execute(f"set memory_limit = '{limit}'")
+    instance = _database_file(cur)
+    with _IMPORTS_RUNNING_LOCK:
+        running = _IMPORTS_RUNNING.setdefault(instance, [0, None])
+        if running[0] == 0:
+            running[1] = cur.execute("select current_setting('memory_limit')").fetchall()[0][0]
+            cur.execute(f"set memory_limit = '{limit}'")
+        running[0] += 1
     try:
         yield
     finally:
-        cur.execute(f"set memory_limit = '{previous}'")
+        with _IMPORTS_RUNNING_LOCK:
+            running[0] -= 1
+            if running[0] == 0:
+                cur.execute(f"set memory_limit = '{running[1]}'")
+                del _IMPORTS_RUNNING[instance]
+
+
+def _database_file(cur) -> str:
+    return str(cur.execute("select path from duckdb_databases() where database_name = current_database()")
+               .fetchall()[0][0])
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:
@@ -1090,20 +1115,16 @@ def _duckdb_message(exc: duckdb.Error) -> str:
             else f"the file could not be read: {first}")
 
 
-def _stage_and_store(cur, source: Source, report: ImportReport, table: str, column_index: dict[str, int],
-                     strict: bool, date_order: str | None, drop_duplicates: bool, append: bool) -> None:
+def _stage(cur, source: Source, report: ImportReport, table: str, column_index: dict[str, int],
+           strict: bool, date_order: str | None, drop_duplicates: bool) -> str:
+    """Read, parse and check every row into temp tables of ``cur``; fill the report. Touches no stored
+    table. Returns the condition that selects the good rows of ``import_staged`` (see :func:`_store`)."""
     file_name = report.file_name
     reader = _raw_reader(cur, source)
     expressions, checks = _field_expressions(cur, reader, table, column_index, source.headers, file_name,
                                              date_order, report)
     fields = list(db.TABLE_COLUMNS[table])
     raw_columns = _stage_rows(cur, reader, table, expressions, checks, set(column_index))
-    dataset_id = db.ensure_dataset(cur, report.dataset)
-    import_id = cur.execute(
-        "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
-        "rows_loaded, rows_rejected, mapping) values (?, ?, ?, ?, ?, ?, 0, 0, 0, ?) returning import_id",
-        [dataset_id, table, file_name, report.stored_path, report.sha256, "append" if append else "replace",
-         json.dumps(report.mapping, ensure_ascii=False)]).fetchall()[0][0]
     # The checks below read the staged rows as ``import_checked``: every field (NULL when not mapped), the
     # check marks as bad_i and the raw text by column; ``import_staged`` adds each row's number, which
     # costs a join over every row when the file has gaps, so only what needs the numbers reads it.
@@ -1169,18 +1190,29 @@ def _stage_and_store(cur, source: Source, report: ImportReport, table: str, colu
     if loaded == 0:
         raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
                              f"imported. Check the column mapping and formats in the report.", report)
+    report.rows_loaded = loaded
     excluded = "" if not (conflicts or dropped) else (
         " and source_row not in (select source_row from import_excluded)")
-    cur.execute(f"insert into {table} (dataset_id, import_id, source_row, {', '.join(fields)}) "
-                f"select $dataset_id, $import_id, source_row, {', '.join(fields)} from import_staged "
-                f"where not is_bad{excluded}", {"dataset_id": dataset_id, "import_id": import_id})
+    return f"not is_bad{excluded}"
+
+
+def _store(cur, report: ImportReport, table: str, good_rows: str, append: bool) -> None:
+    """Inside the write transaction: register the import and insert the good staged rows (replacing the
+    dataset's earlier rows of ``table`` unless ``append``)."""
+    fields = ", ".join(db.TABLE_COLUMNS[table])
+    dataset_id = db.ensure_dataset(cur, report.dataset)
+    import_id = cur.execute(
+        "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
+        "rows_loaded, rows_rejected, mapping, report) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning import_id",
+        [dataset_id, table, report.file_name, report.stored_path, report.sha256, "append" if append else "replace",
+         report.rows_read, report.rows_loaded, report.rows_rejected, json.dumps(report.mapping, ensure_ascii=False),
+         json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False)]).fetchall()[0][0]
+    cur.execute(f"insert into {table} (dataset_id, import_id, source_row, {fields}) "
+                f"select $dataset_id, $import_id, source_row, {fields} from import_staged where {good_rows}",
+                {"dataset_id": dataset_id, "import_id": import_id})
     if not append:
         cur.execute(f"delete from {table} where dataset_id = $dataset_id and import_id <> $import_id",
                     {"dataset_id": dataset_id, "import_id": import_id})
-    cur.execute("update imports set rows_read = ?, rows_loaded = ?, rows_rejected = ?, report = ? where import_id = ?",
-                [report.rows_read, loaded, report.rows_rejected,
-                 json.dumps({"counts": report.counts, "formats": report.formats}, ensure_ascii=False), import_id])
-    report.rows_loaded = loaded
     db.bump_version(cur, dataset_id)
 
 

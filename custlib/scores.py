@@ -172,24 +172,11 @@ def _spend_frequency(con, dataset_id: int, as_of: date, unit: str, index: pd.Ind
 
 # --- storage -----------------------------------------------------------------------------------
 
-_TYPES = {"customer_id": "varchar", "recency_score": "tinyint", "frequency_score": "tinyint",
-          "monetary_score": "tinyint", "segment": "varchar", "tier": "varchar", "stage": "varchar",
-          "probability_alive": "double", "expected_purchases": "double", "expected_next_order_date": "date",
-          "clv": "double", "clv_lower": "double", "clv_upper": "double", "churn_probability": "double",
-          "value_at_risk": "double", "reason_1": "varchar", "reason_2": "varchar", "reason_3": "varchar",
-          "action": "varchar"}
-
-
-def ensure_schema(con) -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in _TYPES.items())
-    with db.write_transaction(con) as cur:
-        cur.execute(f"create table if not exists customer_scores (dataset_id integer not null, as_of date not null, "
-                    f"scored_at timestamp not null default current_timestamp, {columns})")
+_TYPES = db.SCORE_COLUMNS
 
 
 def store_scores(con, dataset_id: int, result: ScoreResult) -> int:
     """Replace the dataset's stored scores with ``result``; all or nothing. Returns the rows stored."""
-    ensure_schema(con)
     frame = result.table.copy()
     with db.write_transaction(con) as cur:
         cur.execute("delete from customer_scores where dataset_id = ?", [int(dataset_id)])
@@ -205,7 +192,6 @@ def store_scores(con, dataset_id: int, result: ScoreResult) -> int:
 
 def stored_scores(con, dataset_id: int) -> pd.DataFrame:
     """The dataset's stored scores (empty when none were stored)."""
-    ensure_schema(con)
     return db.query_df(con, "select * exclude (dataset_id) from customer_scores where dataset_id = ? "
                             "order by customer_id", [int(dataset_id)])
 

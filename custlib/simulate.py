@@ -74,7 +74,7 @@ from .errors import CustlibError
 __all__ = [
     "Assumptions", "PromotionEstimates", "ResponseCurves", "Scenario", "BestSplit",
     "estimate_promotion_effects", "default_assumptions", "response_curves", "simulate", "frontier",
-    "best_split", "allocate", "simulate_uncertainty", "ensure_schema", "save_scenario", "list_scenarios",
+    "best_split", "allocate", "simulate_uncertainty", "save_scenario", "list_scenarios",
     "load_scenario", "delete_scenario", "compare_scenarios", "RESULT_COLUMNS",
 ]
 
@@ -997,25 +997,6 @@ SCENARIO_LIST_COLUMNS = ("scenario_id", "name", "created_at", "as_of", "budget_a
                          "npv", "roi")
 
 
-def ensure_schema(con) -> None:
-    """Create the scenario table (and its id sequence) if missing; idempotent."""
-    with db.write_transaction(con) as cur:
-        cur.execute("create sequence if not exists sim_scenario_ids start 1")
-        cur.execute("""
-            create table if not exists sim_scenarios (
-              scenario_id integer primary key default nextval('sim_scenario_ids'),
-              dataset_id integer not null,
-              name varchar not null,
-              created_at timestamp not null default current_timestamp,
-              as_of date,
-              scenario json not null,
-              assumptions json not null,
-              result json not null
-            )""")
-        # who saved it (added later: scenarios of older databases have none)
-        cur.execute("alter table sim_scenarios add column if not exists saved_by varchar")
-
-
 def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptions: Assumptions,
                   result: pd.Series | None = None, as_of=None, curves: ResponseCurves | None = None,
                   actor=None) -> int:
@@ -1033,7 +1014,6 @@ def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptio
         if curves is None:
             raise ValueError("save_scenario needs the result or the curves to compute it.")
         result = simulate(curves, scenario, assumptions)
-    ensure_schema(con)
     payload = {name: (None if pd.isna(value) else float(value)) for name, value in result.items()}
     with db.write_transaction(con) as cur:
         row = cur.execute(
@@ -1050,7 +1030,6 @@ def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptio
 def list_scenarios(con, dataset_id: int) -> pd.DataFrame:
     """Stored scenarios of a dataset, newest first: :data:`SCENARIO_LIST_COLUMNS` (``target_segments``
     joined by ", ", empty meaning all customers)."""
-    ensure_schema(con)
     raw = db.query_df(con, "select scenario_id, name, created_at, as_of, scenario, result from sim_scenarios "
                            "where dataset_id = ? order by created_at desc, scenario_id desc", [int(dataset_id)])
     rows = []
@@ -1067,7 +1046,6 @@ def list_scenarios(con, dataset_id: int) -> pd.DataFrame:
 
 def load_scenario(con, dataset_id: int, scenario_id: int) -> tuple[str, Scenario, Assumptions, pd.Series]:
     """(name, scenario, assumptions, result) of a stored scenario."""
-    ensure_schema(con)
     rows = db.query_df(con, "select name, scenario, assumptions, result from sim_scenarios "
                             "where dataset_id = ? and scenario_id = ?", [int(dataset_id), int(scenario_id)])
     if rows.empty:
@@ -1083,7 +1061,6 @@ def load_scenario(con, dataset_id: int, scenario_id: int) -> tuple[str, Scenario
 def delete_scenario(con, dataset_id: int, scenario_id: int, actor=None) -> None:
     """Delete a stored scenario (``actor`` needs ``can_save_plans``; the deletion is in the audit log)."""
     audit.authorize(con, actor, "can_save_plans", "delete a simulator scenario")
-    ensure_schema(con)
     with db.write_transaction(con) as cur:
         deleted = cur.execute("delete from sim_scenarios where dataset_id = ? and scenario_id = ?",
                               [int(dataset_id), int(scenario_id)]).fetchall()[0][0]

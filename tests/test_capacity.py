@@ -65,8 +65,7 @@ def test_holdings_against_quotas(con, shop):
 
 
 def test_saving_settings_writes_history_and_changes_the_view(con, shop):
-    cap.ensure_schema(con)
-    cap.ensure_schema(con)  # idempotent
+    db.ensure_schema(con)  # idempotent: connect made the tables already
     assert cap.get_settings(con, shop)["is_default"].all()
     first = cap.save_settings(con, shop, SETTINGS, changed_at="2024-01-01", note="initial")
     assert tuple(first.columns) == cap.HISTORY_COLUMNS

@@ -14,8 +14,6 @@ SALES = "customer_id,order_id,order_date,amount\nc1,o1,2024-01-05,10\nc2,o2,2024
 
 def fingerprint(con) -> dict:
     """What a refused write must leave as it was: the registry, every table's rows, saved plans."""
-    capacity.ensure_schema(con)
-    sim.ensure_schema(con)
     tables = ("datasets", "transactions", "imports", "capacity_settings", "capacity_settings_history",
               "sim_scenarios")
     return {table: db.query_df(con, f"select * from {table} order by all").to_csv(index=False) for table in tables}

@@ -148,7 +148,6 @@ def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
     result = scores.customer_scores(con, dataset_id, "2026-06-30", scores.ScoreSettings(interval_draws=0))
     scores.store_scores(con, dataset_id, result)
     capacity.save_settings(con, dataset_id, {"core": capacity.TierSettings(10, 4, 100.0)})
-    simulate.ensure_schema(con)
     keyed = db.query_df(con, "select table_name from information_schema.columns where column_name = 'dataset_id' "
                              "and table_schema = 'main'")["table_name"].tolist()
     assert {"customer_scores", "capacity_settings", "capacity_settings_history", "transactions"} <= set(keyed)

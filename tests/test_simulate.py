@@ -280,8 +280,7 @@ def test_simulation_on_demo_values_with_tiers(demo_db):
 
 def test_scenarios_are_saved_listed_compared_and_exported(con, small):
     _, curves = small
-    sim.ensure_schema(con)
-    sim.ensure_schema(con)  # idempotent
+    db.ensure_schema(con)  # idempotent: connect made the tables already
     plan_a = sim.Scenario(budget_amount=1000.0, promo_share=0.2, target_segments=("core",))
     plan_b = sim.Scenario(budget_amount=2000.0, promo_share=0.8)
     first = sim.save_scenario(con, 1, "=HYPERLINK(\"http://x\")", plan_a, PLAIN, curves=curves, as_of="2024-01-01")
