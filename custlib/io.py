@@ -30,6 +30,7 @@ import re
 import shutil
 import tempfile
 import threading
+import xml.etree.ElementTree as ElementTree
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from . import audit, db
+from . import audit, db, workbook
 from .columns import resolve_mapping
 from .errors import CustlibError, ImportRejected, NeedsDecision
 from .parsing import amount_sql, blank_sql, detect_date_format, detect_decimal_style, flag_sql, kind_sql
@@ -53,14 +54,22 @@ MAX_PROBLEMS_PER_KIND = 20
 MAX_ABS_AMOUNT = 1e12
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_XLSX_UNCOMPRESSED = 512 << 20
+# Real exports compress 5 to 20 times; a workbook that expands far more is built to exhaust its reader.
+MAX_XLSX_EXPANSION = 100
+XLSX_EXPANSION_CHECKED_FROM = 64 << 20
+PREVIEW_SHEET_ROWS = 1_000  # rows of each sheet a preview reads (enough to find the first sheet with data)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What one import may be; set with CUSTLIB_MAX_UPLOAD_MB, CUSTLIB_MAX_ROWS, CUSTLIB_MAX_COLUMNS."""
+    """What one import may be; set with CUSTLIB_MAX_UPLOAD_MB, CUSTLIB_MAX_ROWS, CUSTLIB_MAX_COLUMNS,
+    CUSTLIB_MAX_XLSX_CELLS."""
     max_bytes: int = 2048 << 20
     max_rows: int = 50_000_000
     max_columns: int = 500
+    # A sheet's rectangle (last row x last column) is built in memory: 10M cells (a million rows of ten
+    # columns) take about 1.5 GB while read. Larger tables go faster and leaner as CSV.
+    max_xlsx_cells: int = 10_000_000
 
     @classmethod
     def from_environment(cls) -> "Limits":
@@ -69,7 +78,8 @@ class Limits:
             return int(text) if text.isdigit() and int(text) > 0 else default
         return cls(max_bytes=number("CUSTLIB_MAX_UPLOAD_MB", cls.max_bytes >> 20) << 20,
                    max_rows=number("CUSTLIB_MAX_ROWS", cls.max_rows),
-                   max_columns=number("CUSTLIB_MAX_COLUMNS", cls.max_columns))
+                   max_columns=number("CUSTLIB_MAX_COLUMNS", cls.max_columns),
+                   max_xlsx_cells=number("CUSTLIB_MAX_XLSX_CELLS", cls.max_xlsx_cells))
 
 
 # DuckDB's own default is 80% of RAM; an import should not take that from the app's readers.
@@ -207,7 +217,9 @@ def _reject(report: ImportReport, kind: str, message: str, **where) -> ImportRej
 
 
 def open_source(path: Path, report: ImportReport, has_header: bool | None = None,
-                sheet: str | int | None = None) -> Source:
+                sheet: str | int | None = None, preview: bool = False) -> Source:
+    """The file opened for reading, or ImportRejected saying why not. ``preview``: only its first rows
+    will be read (a workbook is then cut after them rather than measured whole)."""
     if not path.is_file():
         raise _reject(report, "file_not_found", f"there is no file at {path}.")
     size = path.stat().st_size
@@ -218,7 +230,7 @@ def open_source(path: Path, report: ImportReport, has_header: bool | None = None
         raise _reject(report, "file_too_large",
                       f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.max_bytes / 2**20:,.0f} MB "
                       f"(CUSTLIB_MAX_UPLOAD_MB). Split it, or raise the limit.")
-    source = _open_by_kind(path, report, has_header, sheet)
+    source = _open_by_kind(path, report, has_header, sheet, preview)
     if len(source.headers) > limits.max_columns:
         source.close()
         raise _too_many_columns(report, len(source.headers))
@@ -244,7 +256,8 @@ def _report_repeated_headers(headers: list[str], report: ImportReport) -> None:
                                f"{first}", column=header))
 
 
-def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None) -> Source:
+def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None,
+                  preview: bool) -> Source:
     with path.open("rb") as handle:
         head = handle.read(8)
     suffix = path.suffix.lower()
@@ -252,7 +265,7 @@ def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, she
         raise _reject(report, "encrypted_xlsx", "this .xlsx is password-protected (encrypted) or an old .xls "
                       "workbook renamed. Remove the password (or save it as .xlsx) in Excel or WPS, then upload it.")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _open_xlsx(path, report, has_header, sheet)
+        return _open_xlsx(path, report, has_header, sheet, preview)
     if other := next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None):
         raise _reject(report, "wrong_file_type",
                       f"this is {other}, not a table. Upload CSV, TSV, Excel .xlsx or Parquet.")
@@ -545,11 +558,13 @@ def _unique_headers(row: list[str]) -> list[str]:
     return headers
 
 
-def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None) -> Source:
+def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet: str | int | None,
+               preview: bool) -> Source:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             expanded = sum(info.file_size for info in archive.infolist())
+            compressed = sum(info.compress_size for info in archive.infolist())
     except zipfile.BadZipFile:
         with path.open("rb") as handle:
             is_zip = handle.read(4) == b"PK\x03\x04"
@@ -565,19 +580,37 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
         raise _reject(report, "xlsx_too_large",
                       f"the workbook expands to {expanded / 2**20:,.0f} MB, over the limit of "
                       f"{MAX_XLSX_UNCOMPRESSED / 2**20:,.0f} MB. Export the sheet as CSV instead.")
+    if expanded > XLSX_EXPANSION_CHECKED_FROM and expanded > MAX_XLSX_EXPANSION * max(compressed, 1):
+        raise _reject(report, "xlsx_too_large",
+                      f"the workbook's {compressed / 2**20:,.1f} MB expand to {expanded / 2**20:,.0f} MB of XML, "
+                      f"{expanded / max(compressed, 1):,.0f} times as much (real exports expand 5 to 20 times): it "
+                      f"was built to exhaust the reader, so it was not opened. Export the sheet as CSV instead.")
     if part := _part_declaring_entities(path):
         raise _reject(report, "bad_xlsx", f"the workbook's part {part!r} declares XML entities (a DOCTYPE), "
                       f"which Excel and WPS never write: entities are how files are built to make a reader expand "
                       f"text a billionfold or read files from the server. It was not opened. Save the sheet "
                       f"again from Excel or WPS.")
+    temp_dir = None
     try:
-        cells = _sheet_cells(path, sheet)
+        if preview:
+            temp_dir = Path(tempfile.mkdtemp(prefix="custlib-preview-"))
+            head = workbook.head_copy(path, temp_dir / "head.xlsx", PREVIEW_SHEET_ROWS)
+            _check_sheet_sizes(head, report, sheet, in_first_rows=PREVIEW_SHEET_ROWS)
+            cells = _sheet_cells(head, sheet)
+        else:
+            _check_sheet_sizes(path, report, sheet)
+            cells = _sheet_cells(path, sheet)
+    except ImportRejected:
+        raise
     except python_calamine.WorksheetNotFound:
         raise _reject(report, "bad_xlsx", f"the workbook has no sheet {sheet!r}.") from None
     except Exception as exc:  # the reader raises many types for damaged workbooks
         raise _reject(report, "bad_xlsx", f"the workbook could not be read: it is damaged or was not written by a "
                       f"spreadsheet program ({type(exc).__name__}: {str(exc)[:200]}). Save it again from Excel or "
                       f"WPS.") from None
+    finally:
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
     if cells is None:
         raise _reject(report, "empty_file", "every sheet of the workbook is empty.")
     width = max(map(len, cells))
@@ -602,6 +635,40 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
     body.insert(0, "source_row", [int(i) + 1 for i in body.index])  # Excel's own row numbers
     source.frame = body.astype({c: "object" for c in body.columns if c != "source_row"})
     return source
+
+
+def _check_sheet_sizes(path: Path, report: ImportReport, sheet: str | int | None,
+                       in_first_rows: int | None = None) -> None:
+    """Stream the sheets the reader would build (the chosen one, or each up to the first with a value) and
+    reject the file, before anything is built, when one has more rows or a larger extent than the limits.
+
+    ``in_first_rows``: ``path`` holds only the sheets' first rows (a preview), which may span as many cells as
+    that many rows of the widest table allowed."""
+    limits = Limits.from_environment()
+    max_cells = limits.max_xlsx_cells if in_first_rows is None else in_first_rows * limits.max_columns
+    within = "" if in_first_rows is None else f" in its first {in_first_rows:,} rows"
+    try:
+        listed = workbook.sheets(path)
+    except (KeyError, ElementTree.ParseError):  # no usable sheet list: measure every worksheet part
+        with zipfile.ZipFile(path) as archive:
+            listed = [(name, name) for name in archive.namelist() if name.startswith("xl/worksheets/")]
+    if isinstance(sheet, str):
+        listed = [entry for entry in listed if entry[0] == sheet]
+    elif isinstance(sheet, int):
+        listed = listed[sheet:sheet + 1]
+    for name, member in listed:
+        size = workbook.measure(path, name, member, limits.max_rows + 1, max_cells)  # + the header
+        if size.over == "rows":
+            raise _reject(report, "too_many_rows",
+                          f"sheet {name!r} has more than {limits.max_rows:,} rows, the limit (CUSTLIB_MAX_ROWS); "
+                          f"reading stopped there. Split it, or raise the limit.")
+        if size.over == "cells":
+            raise _reject(report, "xlsx_too_large",
+                          f"sheet {name!r} spans more than {max_cells:,} cells{within} (at least {size.rows:,} "
+                          f"rows by {max(size.columns, 1):,} columns), the limit for a workbook "
+                          f"(CUSTLIB_MAX_XLSX_CELLS); reading stopped there. Export the sheet as CSV instead.")
+        if size.has_values:
+            return
 
 
 def _part_declaring_entities(path: Path) -> str | None:
@@ -790,8 +857,23 @@ def _raw_reader(cur: duckdb.DuckDBPyConnection, source: Source) -> RawReader:
     return RawReader(sql, params, sample, offset, csv_rejects=True)
 
 
+def _row_cap(cur, source: Source, report: ImportReport, max_rows: int) -> int | None:
+    """How many rows staging may read so that a file over the row limit is found while it is read: None
+    when the file cannot hold more rows than the limit (its lines, or a Parquet file's own row count)."""
+    if source.file_format == "parquet":
+        rows = cur.execute("select coalesce(sum(num_rows), 0) from parquet_file_metadata($path)",
+                           {"path": str(source.path)}).fetchall()[0][0]
+        if rows > max_rows:
+            raise _reject(report, "too_many_rows", f"the file has {rows:,} rows, over the limit of {max_rows:,} "
+                          f"(CUSTLIB_MAX_ROWS). Split it, or raise the limit.")
+        return None
+    if source.file_format == "text" and source.lines is not None and source.lines > max_rows + source.has_header:
+        return max_rows + 1
+    return None  # a workbook's rows were counted while its sheet was measured
+
+
 def _stage_rows(cur, reader: RawReader, table: str, expressions: list[str], checks: list[tuple],
-                mapped: set[str]) -> list[str]:
+                mapped: set[str], row_cap: int | None = None) -> list[str]:
     """Parse and check every row of the file, in one parallel pass, into the temp table ``import_rows``.
 
     The table holds the parsed values of the mapped fields; a row that fails a check also holds, in
@@ -817,7 +899,7 @@ def _stage_rows(cur, reader: RawReader, table: str, expressions: list[str], chec
         f"with raw as ({reader.sql}), "
         f"parsed as (select {numbered}{', '.join(expressions)}{''.join(', ' + r for r in raw_columns)} from raw), "
         f"flagged as (select *, {', '.join(flags + [f'({any_bad}) as is_bad'])} from parsed) "
-        f"select * from flagged)", reader.params)
+        f"select * from flagged{'' if row_cap is None else f' limit {int(row_cap)}'})", reader.params)
     if reader.csv_rejects:
         _collect_rejects(cur)
     return raw_columns
@@ -1124,7 +1206,9 @@ def _stage(cur, source: Source, report: ImportReport, table: str, column_index: 
     expressions, checks = _field_expressions(cur, reader, table, column_index, source.headers, file_name,
                                              date_order, report)
     fields = list(db.TABLE_COLUMNS[table])
-    raw_columns = _stage_rows(cur, reader, table, expressions, checks, set(column_index))
+    max_rows = Limits.from_environment().max_rows
+    row_cap = _row_cap(cur, source, report, max_rows)
+    raw_columns = _stage_rows(cur, reader, table, expressions, checks, set(column_index), row_cap)
     # The checks below read the staged rows as ``import_checked``: every field (NULL when not mapped), the
     # check marks as bad_i and the raw text by column; ``import_staged`` adds each row's number, which
     # costs a join over every row when the file has gaps, so only what needs the numbers reads it.
@@ -1155,10 +1239,9 @@ def _stage(cur, source: Source, report: ImportReport, table: str, column_index: 
     report.rows_read = staged_rows + len(structural)
     if report.rows_read == 0:
         raise _reject(report, "no_rows", "the file has a header but no data rows.")
-    max_rows = Limits.from_environment().max_rows
     if report.rows_read > max_rows:
-        raise _reject(report, "too_many_rows", f"the file has {report.rows_read:,} rows, over the limit of "
-                      f"{max_rows:,} (CUSTLIB_MAX_ROWS). Split it, or raise the limit.")
+        raise _reject(report, "too_many_rows", f"the file has more than {max_rows:,} rows, the limit "
+                      f"(CUSTLIB_MAX_ROWS); reading stopped there. Split it, or raise the limit.")
 
     bad_rows = 0
     if checks:
@@ -1413,7 +1496,7 @@ def preview_file(path: str | os.PathLike, table: str = "transactions", has_heade
 
     path = Path(path)
     report = ImportReport(file_name=original_name or path.name, table=table)
-    source = open_source(path, report, has_header)
+    source = open_source(path, report, has_header, preview=True)
     try:
         con = duckdb.connect()
         try:
