@@ -127,12 +127,21 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     con.execute("set enable_progress_bar = false")
     if not read_only:
         ensure_schema(con)
+        from . import io  # io builds on this module: imported on use
+        io.sweep_leftovers(con)
     return con
 
 
 def uploads_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """Folder beside the database file where original uploads are kept for provenance."""
-    return database_path(con).parent / "uploads"
+    return uploads_folder(database_path(con))
+
+
+def uploads_folder(database: str | os.PathLike) -> Path:
+    """``<database file>.uploads``: one database's own, so that what is in it can be checked against its
+    imports (databases made before it kept theirs in a shared ``uploads/``, which is left as it is)."""
+    database = Path(database)
+    return database.with_name(database.name + ".uploads")
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> Path:

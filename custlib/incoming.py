@@ -10,7 +10,7 @@ removed as soon as nothing needs it:
 - after a crash or ``kill -9``: the next upload sweeps folders whose process is gone, and any folder
   untouched for :data:`MAX_IDLE_SECONDS` (a page that still shows the file writes it again on demand).
 
-The copy an import keeps for provenance is another file, in ``uploads/`` (``custlib.io``).
+The copy an import keeps for provenance is another file, in ``<database>.uploads/`` (``custlib.io``).
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def sweep(root: Path, max_idle_seconds: float = MAX_IDLE_SECONDS, now: float | N
             idle = now - folder.stat().st_mtime
         except FileNotFoundError:
             continue
-        if pid is None or not _process_alive(pid) or idle > max_idle_seconds:
+        if pid is None or not process_alive(pid) or idle > max_idle_seconds:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
@@ -110,7 +110,7 @@ def _pid_of(folder: Path) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from . import audit, db, workbook
+from . import audit, db, incoming, workbook
 from .columns import resolve_mapping
 from .errors import CustlibError, ImportRejected, NeedsDecision
 from .parsing import amount_sql, blank_sql, detect_date_format, detect_decimal_style, flag_sql, kind_sql
@@ -57,6 +57,7 @@ MAX_XLSX_UNCOMPRESSED = 512 << 20
 # Real exports compress 5 to 20 times; a workbook that expands far more is built to exhaust its reader.
 MAX_XLSX_EXPANSION = 100
 XLSX_EXPANSION_CHECKED_FROM = 64 << 20
+TEMP_PREFIX = "custlib-import-"  # + pid: see sweep_leftovers
 PREVIEW_SHEET_ROWS = 1_000  # rows of each sheet a preview reads (enough to find the first sheet with data)
 
 
@@ -452,7 +453,7 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
         source.text_path = path
         source.lines = utf8.line_feeds + (not utf8.ends_with_line_feed)
     else:
-        source.temp_dir = Path(tempfile.mkdtemp(prefix="custlib-import-"))
+        source.temp_dir = _temp_dir("text")
         source.text_path = source.temp_dir / "utf8.txt"
         with source.text_path.open("wb") as out:
             decoded = _decode_stream(path, encoding, out, digest=digest)
@@ -593,7 +594,7 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
     temp_dir = None
     try:
         if preview:
-            temp_dir = Path(tempfile.mkdtemp(prefix="custlib-preview-"))
+            temp_dir = _temp_dir("preview")
             head = workbook.head_copy(path, temp_dir / "head.xlsx", PREVIEW_SHEET_ROWS)
             _check_sheet_sizes(head, report, sheet, in_first_rows=PREVIEW_SHEET_ROWS)
             cells = _sheet_cells(head, sheet)
@@ -1152,6 +1153,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         report.reason = message
         raise ImportRejected(f"{file_name}: {message}", report) from None
     finally:
+        _done_keeping(stored_path)
         source.close()
 
 
@@ -1459,11 +1461,20 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
     return cur.execute("select count(*) from import_repeats where rank_ > 1").fetchall()[0][0]
 
 
+# Kept uploads of imports still running in this process: not yet in ``imports``, and not orphans.
+_KEEPING: set[str] = set()
+_KEEPING_LOCK = threading.Lock()
+
+
 def _keep_upload(con, path: Path, file_name: str, sha256: str | None) -> Path:
+    """Copy the upload into the database's uploads folder (content-addressed: the same bytes are kept once).
+    It is in use (see :data:`_KEEPING`) until :func:`_done_keeping`; the import records it in ``imports``."""
     folder = db.uploads_dir(con)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     safe = re.sub(r"[^\w.\-]+", "_", Path(file_name).name, flags=re.UNICODE)[:120] or "upload"
     target = folder / f"{(sha256 or 'nohash')[:16]}-{safe}"
+    with _KEEPING_LOCK:
+        _KEEPING.add(str(target))
     if not target.exists():
         # A partial copy of its own: two imports of the same file at once each write theirs and the second
         # replace overwrites identical bytes (one shared ".partial" name made the slower one fail).
@@ -1475,8 +1486,46 @@ def _keep_upload(con, path: Path, file_name: str, sha256: str | None) -> Path:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            _done_keeping(target)
             raise
     return target
+
+
+def _done_keeping(target: Path | None) -> None:
+    if target is not None:
+        with _KEEPING_LOCK:
+            _KEEPING.discard(str(target))
+
+
+def sweep_leftovers(con) -> list[Path]:
+    """Remove what an import killed mid-way (``kill -9``, a power cut) left behind: kept uploads that no
+    import of this database records, and the temporary folders of import processes that have ended.
+    Called when the database is opened for writing (no other process can hold it then). Returns what went."""
+    removed = []
+    folder = db.uploads_dir(con)
+    if folder.is_dir():
+        with db.read_cursor(con) as cur:
+            recorded = {row[0] for row in cur.execute(
+                "select distinct stored_path from imports where stored_path is not null").fetchall()}
+        with _KEEPING_LOCK:
+            in_use = set(_KEEPING)
+        for path in folder.iterdir():
+            in_progress = str(path) in in_use or any(path.name.startswith(Path(k).name + ".") for k in in_use)
+            if str(path) not in recorded and not in_progress:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                removed.append(path)
+    for leftover in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        pid = leftover.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not incoming.process_alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover)
+    return removed
+
+
+def _temp_dir(kind: str) -> Path:
+    """A private temporary folder named by this process, so that one left by a killed import is known."""
+    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{kind}-"))
 
 
 def _discard_upload(con, stored_path: Path | None) -> None:

@@ -710,7 +710,7 @@ def fingerprint(db_path: Path, read_only: bool = True) -> dict:
         info = db.dataset_info(con)
     finally:
         con.close()
-    uploads = sorted(p.name for p in (db_path.parent / "uploads").glob("*"))
+    uploads = sorted(p.name for p in db.uploads_folder(db_path).glob("*"))
     return {"info": info, "tables": checksums, "uploads": uploads}
 
 

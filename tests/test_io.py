@@ -258,7 +258,7 @@ def test_upload_kept_with_checksum_and_deleted_with_dataset(con, tmp_path):
     path.write_text("customer_id,order_date,amount\nc1,2024-01-01,5\n")
     report = import_file(con, path, dataset="keep")
     kept = Path(report.stored_path)
-    assert kept.parent == tmp_path / "uploads" and kept.read_bytes() == path.read_bytes()
+    assert kept.parent == db.uploads_dir(con) == tmp_path / "studio.duckdb.uploads" and kept.read_bytes() == path.read_bytes()
     assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     row = db.query_df(con, "select sha256, file_name from imports where stored_path = ?", [str(kept)])
     assert row["sha256"][0] == report.sha256

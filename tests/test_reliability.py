@@ -1,8 +1,10 @@
 """Reliability of the data layer: limits, hostile names, a killed import, readers during an import."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ import pandas as pd
 import pytest
 
 from custlib import db
+from custlib import io as custio
 from custlib.errors import ImportRejected
 from custlib.io import import_file
 
@@ -71,7 +74,9 @@ def test_formula_cells_are_stored_as_plain_text(con, tmp_path):
 
 KILLED_IMPORT = """
 import sys
+import tempfile
 from custlib import db
+from custlib import io as custio
 from custlib.io import import_file
 con = db.connect(sys.argv[1])
 print("started", flush=True)
@@ -99,9 +104,23 @@ def test_killed_import_leaves_the_previous_dataset_intact(db_path, tmp_path):
     assert process.poll() is None, "the import finished before it could be killed: make the file bigger"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
+    # Issue 14, row 16: the killed import had kept its copy of the file (names, phones), which no import
+    # records; and its process's temporary folders are left. Opening the database for writing sweeps both.
+    uploads = db.uploads_folder(db_path)
+    kept_before = {p.name for p in uploads.iterdir()}
+    assert any(name.endswith("big.csv") for name in kept_before), kept_before
+    left_by_killed = Path(tempfile.mkdtemp(prefix=f"{custio.TEMP_PREFIX}{process.pid}-text-"))
+    (left_by_killed / "utf8.txt").write_text("c1,2024-01-01,5\n")
+    ours = Path(tempfile.mkdtemp(prefix=f"{custio.TEMP_PREFIX}{os.getpid()}-text-"))  # a live process's
     reopened = db.connect(db_path)
-    assert db.dataset_info(reopened) == before
-    reopened.close()
+    try:
+        assert db.dataset_info(reopened) == before
+        recorded = set(db.query_df(reopened, "select stored_path from imports")["stored_path"])
+        assert {str(p) for p in uploads.iterdir()} == recorded  # the first import's copy only
+        assert not left_by_killed.exists() and ours.exists()
+    finally:
+        reopened.close()
+        shutil.rmtree(ours)
 
 
 def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
