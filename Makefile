@@ -40,7 +40,7 @@ demo: $(VENV)/.runtime
 
 run: $(VENV)/.runtime $(DB)
 	$(PY) -m custlib check-access --address $(ADDRESS)
-	CUSTLIB_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
+	CUSTLIB_DB=$(DB) $(PY) -m streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
 # Browser tests need Debian's chromium and chromium-driver (Playwright cannot download a browser offline),

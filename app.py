@@ -47,6 +47,11 @@ sections: dict[str, list[st.Page]] = {}
 allowed = [line for line in PAGES if line[4] is None or user.role.allows(line[4])]
 for number, (section, script, title, icon, _) in enumerate(allowed):
     sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon, default=number == 0))
+# A link to a page this role may not open reaches that page, hidden from the menu, whose own check
+# (ui.auth.require) says so and logs it, instead of Streamlit's "page not found".
+for section, script, title, icon, _ in (line for line in PAGES if line not in allowed):
+    sections[t(section)] = sections.get(t(section), []) + [st.Page(script, title=t(title), icon=icon,
+                                                                   visibility="hidden")]
 page = st.navigation(sections)
 entry.open_pending([script for _, script, *_ in allowed])
 

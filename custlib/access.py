@@ -162,7 +162,10 @@ def _decoy_hash(iterations: int) -> str:
 
 MODES = ("single-user", "password", "header", "oidc")
 DEFAULT_HEADER = "X-Forwarded-User"
-SETTINGS = ("mode", "users", "header", "default_role", "trusted_proxies")
+SETTINGS = ("mode", "users", "header", "default_role", "trusted_proxies", "idle_minutes")
+# Password mode signs a user out after this long without a click (access.idle_minutes).
+DEFAULT_IDLE_MINUTES = 30.0
+MAX_IDLE_MINUTES = 24 * 60.0
 # Header mode believes the header only on connections from these addresses (the proxy's); by default a
 # proxy on this machine. Streamlit reports loopback connections as no address at all (st.context.ip_address).
 DEFAULT_TRUSTED_PROXIES = ("127.0.0.0/8", "::1/128")
@@ -208,6 +211,7 @@ class AccessConfig:
     header: str = DEFAULT_HEADER
     default_role: Role | None = None
     trusted_proxies: tuple = tuple(ipaddress.ip_network(n) for n in DEFAULT_TRUSTED_PROXIES)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES
 
     @classmethod
     def from_mapping(cls, section: Mapping | None) -> AccessConfig:
@@ -238,7 +242,7 @@ class AccessConfig:
                                         f"a role and, in password mode, a password.")
             users[str(name)] = (entry.get("role"), entry.get("password"))
         return cls._build(section["mode"], users, section.get("header"), section.get("default_role"), names,
-                          section.get("trusted_proxies"))
+                          section.get("trusted_proxies"), section.get("idle_minutes"))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> AccessConfig:
@@ -270,11 +274,12 @@ class AccessConfig:
         proxies = environ.get("CUSTLIB_ACCESS_TRUSTED_PROXIES")
         return cls._build(environ["CUSTLIB_ACCESS_MODE"], users, environ.get("CUSTLIB_ACCESS_HEADER"),
                           environ.get("CUSTLIB_ACCESS_DEFAULT_ROLE"), names,
-                          None if proxies is None else [p.strip() for p in proxies.split(",") if p.strip()])
+                          None if proxies is None else [p.strip() for p in proxies.split(",") if p.strip()],
+                          environ.get("CUSTLIB_ACCESS_IDLE_MINUTES"))
 
     @classmethod
     def _build(cls, mode, users: dict[str, tuple], header, default_role, names: _SettingNames,
-               trusted_proxies=None) -> AccessConfig:
+               trusted_proxies=None, idle_minutes=None) -> AccessConfig:
         mode = str(mode).strip().lower()
         if mode not in MODES:
             raise AccessConfigError(f"{names.setting('mode')} is {mode!r}; choose {', '.join(MODES)}.")
@@ -287,6 +292,19 @@ class AccessConfig:
             raise AccessConfigError(f"{names.setting('default_role')} applies only in header and oidc mode.")
         if trusted_proxies is not None and mode != "header":
             raise AccessConfigError(f"{names.setting('trusted_proxies')} applies only in header mode.")
+        if idle_minutes is not None and mode != "password":
+            raise AccessConfigError(f"{names.setting('idle_minutes')} applies only in password mode (the company's "
+                                    f"sign-in decides how long a session lasts in header and oidc mode).")
+        idle = DEFAULT_IDLE_MINUTES
+        if idle_minutes is not None:
+            try:
+                idle = float(idle_minutes)
+            except (TypeError, ValueError):
+                idle = -1.0
+            if not 0 < idle <= MAX_IDLE_MINUTES:
+                raise AccessConfigError(f"{names.setting('idle_minutes')} is {str(idle_minutes)!r}; give the minutes "
+                                        f"without a click after which a user is signed out, above 0 and at most "
+                                        f"{MAX_IDLE_MINUTES:,.0f}.")
         proxies = []
         for entry in (DEFAULT_TRUSTED_PROXIES if trusted_proxies is None else
                       [trusted_proxies] if isinstance(trusted_proxies, str) else trusted_proxies):
@@ -335,7 +353,7 @@ class AccessConfig:
             raise AccessConfigError(f"{names.setting('users')} is empty and {names.setting('default_role')} is "
                                     f"unset, so nobody could use the studio; list users or set a default role.")
         return cls(mode, tuple(accounts), header, ROLES[default_role] if default_role is not None else None,
-                   tuple(proxies))
+                   tuple(proxies), idle)
 
     # --- who is this? ---
 

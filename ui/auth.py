@@ -11,14 +11,18 @@ cannot get round the navigation. Names, emails and phones are masked where they 
 """
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from custlib import access, audit, db, export, throttle
 from custlib.errors import AccessConfigError
 
-from . import data, state
+from . import data, password_session, state, upload_gate
 from . import format as fmt
 from .i18n import t
 
@@ -58,6 +62,23 @@ def _headers():
     return headers if headers is not None else {}
 
 
+def _cookies() -> Mapping:
+    """The cookies this session's connection presented (empty where there is no connection)."""
+    cookies = st.context.cookies
+    return cookies if isinstance(cookies, Mapping) else {}
+
+
+def _browser_mark() -> str | None:
+    """Which browser this connection comes from: a hash of Streamlit's per-browser XSRF cookie."""
+    xsrf = _cookies().get("_streamlit_xsrf")
+    return hashlib.sha256(xsrf.encode()).hexdigest() if isinstance(xsrf, str) and xsrf else None
+
+
+def _session_id() -> str | None:
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else None
+
+
 def _peer() -> str | None:
     """The connection's address (None: loopback, or no connection at all, as under AppTest)."""
     address = st.context.ip_address
@@ -78,6 +99,14 @@ def current_user() -> access.User | None:
     signed_in = _user_of(config) if config is not None else None
     st.session_state[state.USER] = signed_in
     st.session_state[state.ACCESS_MODE] = config.mode if config is not None else None
+    if (session_id := _session_id()) is not None:  # only a user who may import may send files (ui/upload_gate)
+        if signed_in is not None and signed_in.role.allows("can_import_and_delete"):
+            upload_gate.allow(session_id)
+        else:
+            upload_gate.revoke(session_id)
+    if ticket := st.session_state.pop(state.SIGN_IN_TICKET, None):  # the browser fetches its sign-in cookie
+        st.html(f'<img src="{password_session.BIND_PATH}?ticket={ticket}" alt="" width="1" height="1" '
+                f'style="position:absolute;opacity:0">')
     return signed_in
 
 
@@ -89,8 +118,10 @@ def server_address() -> str | None:
 def _user_of(config: access.AccessConfig) -> access.User | None:
     if config.mode == "single-user":  # fail closed: nobody, when other machines can reach the server
         return None if access.exposure_problem(config, server_address()) else config.local_user()
+    if not upload_gate.installed():  # started as `streamlit run app.py`: uploads unguarded, so nobody
+        return None
     if config.mode == "password":
-        return config.signed_in_user(st.session_state.get(state.USER_NAME))
+        return _password_user(config)
     if config.mode == "oidc":  # the identity lives in Streamlit's signed cookie: a reload keeps it
         identity = _oidc_identity()
         signed_in = config.user_from_identity(identity) if identity else None
@@ -100,6 +131,28 @@ def _user_of(config: access.AccessConfig) -> access.User | None:
         st.session_state[state.USER_NAME] = signed_in.name
         audit.log(data.get_conn(), actor_of(signed_in), "login")
     return signed_in
+
+
+def _password_user(config: access.AccessConfig) -> access.User | None:
+    """Password mode: the user of this browser's live sign-in (its cookie, or, on the connection that signed
+    in, before the cookie arrived, the sign-in this session holds if the browser is the same), else None."""
+    own = st.session_state.get(state.SIGN_IN_SECRET)
+    same_browser = own is not None and st.session_state.get(state.SIGN_IN_BROWSER) == _browser_mark()
+    for secret in (_cookies().get(password_session.COOKIE), own if same_browser else None):
+        name = password_session.resume(secret, config.idle_minutes * 60)
+        if name is not None:
+            st.session_state[state.SIGN_IN_SECRET] = secret
+            st.session_state[state.SIGN_IN_BROWSER] = _browser_mark()
+            st.session_state[state.USER_NAME] = name
+            return config.signed_in_user(name)
+    name = st.session_state.get(state.USER_NAME)
+    if own is not None and same_browser and name is not None:  # this browser's sign-in ran out: idle too long
+        account = config.account(name)
+        audit.log(data.get_conn(), audit.Actor(account.name if account else name, None, "app"), "logout",
+                  detail={"reason": f"no click for {config.idle_minutes:g} minutes"})
+        _forget_session()
+        st.session_state[state.SIGNED_OUT_IDLE] = config.idle_minutes
+    return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,6 +171,9 @@ def sign_in_page() -> None:
         return
     if config.mode == "single-user":  # only reached when access.exposure_problem refused this address
         st.error(t("auth_exposed", address=server_address() or "0.0.0.0"), icon=":material/lock:")
+        return
+    if not upload_gate.installed():
+        st.error(t("auth_unguarded"), icon=":material/lock:")
         return
     if config.mode == "oidc":
         oidc_sign_in()
@@ -138,6 +194,8 @@ def sign_in_page() -> None:
                 st.session_state[state.ACCESS_REFUSAL_LOGGED] = name
                 audit.log(data.get_conn(), audit.Actor(name, None, "app"), "login_refused")
         return
+    if idle := st.session_state.pop(state.SIGNED_OUT_IDLE, None):
+        st.info(t("auth_idle_signed_out", minutes=f"{idle:g}"), icon=":material/timer:")
     st.caption(t("auth_intro"))
     # clear_on_submit: the password does not stay in the form (or in session state) after it was checked.
     with st.form("auth_sign_in", clear_on_submit=True):
@@ -163,7 +221,10 @@ def sign_in_page() -> None:
         st.error(t("auth_wrong"), icon=":material/lock:")  # the same words whichever of the two was wrong
         return
     limiter.succeeded(name, address)
+    secret, ticket = password_session.begin(signed_in.name)
     st.session_state[state.USER_NAME] = signed_in.name
+    st.session_state[state.SIGN_IN_SECRET], st.session_state[state.SIGN_IN_TICKET] = secret, ticket
+    st.session_state[state.SIGN_IN_BROWSER] = _browser_mark()
     audit.log(data.get_conn(), actor_of(signed_in), "login")
     st.rerun()
 
@@ -190,11 +251,17 @@ def sign_out() -> None:
     signed_in, mode = st.session_state.get(state.USER), st.session_state.get(state.ACCESS_MODE)
     if signed_in is not None:
         audit.log(data.get_conn(), actor_of(signed_in), "logout")
+    password_session.end(st.session_state.get(state.SIGN_IN_SECRET))  # the browser's cookie now opens nothing
+    password_session.end(_cookies().get(password_session.COOKIE))
+    _forget_session()
+    if mode == "oidc":
+        st.logout()
+
+
+def _forget_session() -> None:
     for key in list(st.session_state):
         if key not in KEPT_ON_SIGN_OUT:
             del st.session_state[key]
-    if mode == "oidc":
-        st.logout()
 
 
 def user_box() -> None:

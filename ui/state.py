@@ -34,6 +34,12 @@ MODEL = "app_purchase_model"       # "bgnbd" | "mbgnbd" | "pareto_nbd" | "auto"
 # Data page: state that outlives one run (widget keys are written inline, prefixed "data_").
 AUDITED_EVENTS = "audited_events"   # (action, token) of this session's view events already in the audit log
 SIGN_IN_LOCK_LOGGED = "sign_in_lock_logged"  # this session's refusal for a lockout is in the audit log
+# Password mode (ui/password_session.py): the sign-in's secret, the browser that signed in (a hash of its
+# XSRF cookie), a ticket the page still has to hand to the browser, and why the last sign-in ended.
+SIGN_IN_SECRET = "sign_in_secret"
+SIGN_IN_BROWSER = "sign_in_browser"
+SIGN_IN_TICKET = "sign_in_ticket"
+SIGNED_OUT_IDLE = "signed_out_idle"
 DATA_UPLOAD_FILE = "data_upload_file"      # (file_id, temp path) of the last upload written to disk
 DATA_SIGNATURE = "data_mapping_signature"  # what the mapping widgets were last filled for
 DATA_DECISION = "data_decision"            # a pending NeedsDecision: {"option", "choices", "message"}

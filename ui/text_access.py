@@ -39,6 +39,13 @@ TEXT: dict[str, tuple[str, str]] = {
                      "(docs/reliability.md).",
                      "此工作台可从其他机器访问（{address}），但未配置登录，因此不提供任何内容：否则每位访问者都将成为分析师。"
                      "请运行者改为只在本机监听（server.address = \"127.0.0.1\"），或配置登录（见 docs/reliability.md）。"),
+    "auth_unguarded": ("Sign-in is configured, but this server was started as `streamlit run app.py`, which "
+                       "accepts uploads from anyone. Ask whoever runs it to start it with `make run` (that is, "
+                       "`streamlit run serve.py`).",
+                       "已配置登录，但此服务器是以 `streamlit run app.py` 启动的，会接受任何人的上传。"
+                       "请运行者改用 `make run`（即 `streamlit run serve.py`）启动。"),
+    "auth_idle_signed_out": ("You were signed out after {minutes} minutes without a click. Sign in again to go on.",
+                             "您已超过 {minutes} 分钟未操作，已自动退出登录。请重新登录以继续。"),
     "auth_config_broken": ("Sign-in is not set up correctly, so nobody can use the studio until it is fixed. "
                            "Tell your administrator: {error}",
                            "登录设置有误，修正之前任何人都无法使用本工作台。请告知管理员：{error}"),

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from custlib import db
+from ui import upload_gate
 
 APP = "../../app.py"  # resolved relative to the test file
 
@@ -27,6 +28,7 @@ def studio_db(tmp_path, monkeypatch):
         monkeypatch.delenv(name)
     st.cache_resource.clear()
     st.cache_data.clear()
+    upload_gate.mark_installed()  # AppTest has no HTTP layer: no upload route exists for the gate to guard
     yield path
     st.cache_resource.clear()  # closes the app's connection (ui.data.get_conn's on_release)
     st.cache_data.clear()

@@ -31,13 +31,14 @@ ONLY_THE_FORM = ["Sign in"] * len(EVERY_PAGE)
 
 @pytest.fixture
 def navigation(monkeypatch):
-    """The page titles app.py passed to st.navigation on its last run (AppTest does not show the menu)."""
+    """The titles of the pages in the menu app.py passed to st.navigation on its last run (AppTest does not
+    show the menu; pages a role may not open are passed hidden, so that a link meets their refusal)."""
     offered: list[list[str]] = []
     real = st.navigation
 
     def spy(pages, *args, **kwargs):
         groups = pages.values() if isinstance(pages, dict) else [pages]
-        offered.append([page.title for group in groups for page in group])
+        offered.append([page.title for group in groups for page in group if page.visibility == "visible"])
         return real(pages, *args, **kwargs)
     monkeypatch.setattr(st, "navigation", spy)
     return lambda: offered[-1]
@@ -271,3 +272,19 @@ def test_profile_views_and_dataset_switches_are_logged_once_and_the_log_can_be_f
     log = next(df.value for df in at.dataframe if "Action" in df.value.columns)
     assert set(log["User"]) == {"li"} and "Sign-in" in log["Action"].tolist()
     assert db.get_dataset(open_db()).name == "demo"
+
+
+def test_a_password_sign_in_ends_after_the_idle_time(demo, open_db):
+    """Issue 14, row 8: password mode had no idle timeout."""
+    import time
+    at = sign_in(studio({**SECRETS, "idle_minutes": 0.02}), "wang")  # 1.2 s without a click
+    assert at.title[0].value == "Overview"
+    at.switch_page(SEGMENTS).run()
+    assert at.title[0].value == "Segments"  # a click in time keeps the sign-in
+    time.sleep(1.5)
+    at.switch_page("app.py").run()
+    assert at.title[0].value == "Sign in" and "without a click" in at.info[0].value
+    ended = [e for e in audit.entries(open_db(), 20) if e["action"] == "logout"]
+    assert ended and ended[0]["user_name"] == "wang" and "0.02 minutes" in ended[0]["detail"]["reason"]
+    sign_in(at, "wang")
+    assert at.title[0].value == "Overview"

@@ -1,4 +1,4 @@
-"""Browser tests: one `streamlit run app.py` per session on a free port, driven by Debian's chromium.
+"""Browser tests: one `streamlit run serve.py` per session on a free port, driven by Debian's chromium.
 
 Playwright cannot download a browser offline, so it launches /usr/bin/chromium ($CHROMIUM_PATH).
 Chinese screenshots need a CJK font (fonts-wqy-microhei; `make browser` installs it).
@@ -72,15 +72,17 @@ def wait_until_answers(url: str, what: str, log_name: str, tries: int = 300) -> 
 
 
 @contextlib.contextmanager
-def _serve(db_path: Path, log_dir: Path, *server_args: str, port: int | None = None, **extra_env: str):
-    """`streamlit run app.py` on a free port over the database at ``db_path``; yields its URL.
+def _serve(db_path: Path, log_dir: Path, *server_args: str, port: int | None = None, script: str = "serve.py",
+           **extra_env: str):
+    """`streamlit run serve.py` (as `make run` starts it) on a free port over the database at ``db_path``;
+    yields its URL. ``script="app.py"``: the bare app, without the upload gate and sign-in cookie route.
 
     ``server_args`` go to streamlit (e.g. "--server.address", "0.0.0.0"); the shipped config binds 127.0.0.1."""
     port = port or _free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUSTLIB_ACCESS_")},
            "CUSTLIB_DB": str(db_path), **extra_env}
     log = (log_dir / "streamlit.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false", *server_args],
                             cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"

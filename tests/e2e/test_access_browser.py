@@ -50,11 +50,15 @@ def test_sign_in_roles_and_masking_in_a_browser(page: Page, password_url, screen
     assert "Overview" in titles and "Segments" in titles
     assert not {"At-risk customers", "Customer profile", "Data"} & set(titles), titles
     page.screenshot(path=screenshots / "access_executive_en.png")
-    # A shared link to a page outside her menu: a new session, so the form first, then not that page.
+    # A shared link to a page outside her menu: a new session, still signed in (the browser's cookie), and
+    # not that page.
     page.goto(password_url + "/at_risk")
-    sign_in(page, "erin", PASSWORDS["erin"])
     expect(page.get_by_text("Signed in as erin")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("may not open this page")).to_be_visible(timeout=LOAD)
     expect(page.get_by_role("heading", name="At-risk customers")).to_have_count(0)
+    assert "At-risk customers" not in menu(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD)
 
     # The same link for a marketer: after signing in, the page the link named opens.
     page.goto(password_url + "/at_risk")
@@ -69,3 +73,30 @@ def test_sign_in_roles_and_masking_in_a_browser(page: Page, password_url, screen
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD)
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+
+
+def test_a_password_sign_in_survives_a_reload_and_stays_in_its_browser(browser, password_url):
+    """Issue 14, rows 7 and 8 in password mode: a reload used to sign the user out (the sign-in lived in the
+    session); the session now rests on an HttpOnly cookie that only this browser holds."""
+    mine = browser.new_context()
+    page = mine.new_page()
+    page.goto(password_url)
+    sign_in(page, "mark", PASSWORDS["mark"])
+    expect(page.get_by_text("Signed in as mark")).to_be_visible(timeout=LOAD)
+    page.wait_for_timeout(500)  # the page fetches its cookie right after signing in
+    cookie = next(c for c in mine.cookies() if c["name"] == "custlib_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.reload()
+    expect(page.get_by_text("Signed in as mark")).to_be_visible(timeout=LOAD)
+
+    other = browser.new_context()  # another browser: nothing of mark's sign-in
+    stranger = other.new_page()
+    stranger.goto(password_url)
+    expect(stranger.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD)
+    other.close()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD)
+    page.reload()  # the cookie is still in the browser, but its sign-in has ended
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD)
+    mine.close()
