@@ -84,3 +84,38 @@ def test_the_bare_app_with_sign_in_configured_serves_nothing(page: Page, tmp_pat
         page.goto(url)
         expect(page.get_by_text("which accepts uploads from anyone")).to_be_visible(timeout=LOAD)
         expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+
+
+def _run_as(url: str, session_id: str) -> bytes:
+    """Connect a second websocket presenting ``session_id`` (as a script reads it from upload URLs), ask for
+    a run of the app, and return what the server sent back."""
+    from websockets.sync.client import connect
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    received = b""
+    with connect(url.replace("http://", "ws://") + "/_stcore/stream",
+                 subprotocols=["streamlit", "no-xsrf-token", session_id], open_timeout=10) as socket:
+        message = BackMsg()
+        message.rerun_script.query_string = ""
+        socket.send(message.SerializeToString())
+        try:
+            while b"script_finished" not in received.lower() and len(received) < 5 << 20:
+                frame = socket.recv(timeout=15)
+                received += frame if isinstance(frame, bytes) else frame.encode()
+                if b"Sign in" in received or b"Signed in as" in received:
+                    socket.recv(timeout=2)  # the rest of the run
+        except TimeoutError:
+            pass
+    return received
+
+
+def test_a_session_id_alone_resumes_no_password_sign_in(page: Page, team_url):
+    """Issue 14, row 7: a second connection presenting a signed-in user's session id resumed their analyst
+    session without a password. The sign-in now belongs to the browser that made it."""
+    ids = _watch_ids(page)
+    page.goto(team_url)
+    sign_in(page, "ana", PASSWORDS["ana"])
+    expect(page.get_by_text("Signed in as ana")).to_be_visible(timeout=LOAD)
+    session_id = next(i for i in ids if _put(page, team_url, i) == 204)  # the one id the server accepts
+    seen = _run_as(team_url, session_id)
+    assert b"Signed in as" not in seen and b"Sign in" in seen
