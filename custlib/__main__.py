@@ -1,11 +1,16 @@
 """The command line: `python -m custlib COMMAND --help`.
 
 Every command prints a clear message and exits non-zero on failure; no stack traces.
+While the app holds the database, the read commands (READ_COMMANDS) are answered by the app
+itself (custlib.relay), with the same output; commands that write still need the app stopped.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import getpass
+import io
 import json
 import os
 import sys
@@ -13,11 +18,50 @@ import time
 from pathlib import Path
 
 from . import audit, db
-from .errors import CustlibError, ImportRejected, NeedsDecision
+from .errors import CustlibError, DatabaseBusy, ImportRejected, NeedsDecision
 
 # What the command line does is audited as done by whoever runs it; it opens the database file directly,
 # so no app role applies (the audit log's role stays empty).
 CLI_ACTOR = audit.Actor.this_process(via="cli")
+
+# The commands that only read: the running app answers these for another process (custlib.relay).
+READ_COMMANDS = frozenset({"info", "kpis", "fit-clv", "audit"})
+
+# Set only while the running app answers a command for another process: the connection it lends and
+# where the command's output goes. Context variables, so that requests answered at the same time in the
+# app's threads never see each other's, and the app's own sys.stdout is never swapped.
+_LENT_CONNECTION: contextvars.ContextVar = contextvars.ContextVar("custlib_lent_connection", default=None)
+_OUTPUT: contextvars.ContextVar = contextvars.ContextVar("custlib_output", default=None)
+
+
+def _say(*parts, err: bool = False, end: str = "\n") -> None:
+    """print() to this command's stdout (or stderr): the relay's buffers when the app answers it."""
+    streams = _OUTPUT.get()
+    out, error = streams if streams is not None else (sys.stdout, sys.stderr)
+    print(*parts, end=end, file=error if err else out)
+
+
+@contextlib.contextmanager
+def _reading(args):
+    """The connection a read command reads through: the one the running app lent, or the file opened
+    read-only (and closed afterwards). The app closes what it lends."""
+    lent = _LENT_CONNECTION.get()
+    if lent is not None:
+        yield lent
+        return
+    con = db.connect(args.db, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+class _Parser(argparse.ArgumentParser):
+    # Help and usage errors go where the command's other output goes (back to the asking process, when
+    # the app answers it), never to the app's own terminal.
+    def _print_message(self, message, file=None):
+        if message:
+            _say(message, end="", err=file is not sys.stdout)
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +70,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m custlib", description="Customer Value Studio command line.")
+    parser = _Parser(prog="python -m custlib", description="Customer Value Studio command line.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="build the seeded demo dataset")
@@ -122,9 +166,9 @@ def cmd_demo(args) -> int:
                          actor=CLI_ACTOR)
     finally:
         con.close()
-    print(f"Built dataset {args.dataset!r}: {len(data.customers):,} customers, {len(data.transactions):,} "
-          f"transactions, {len(data.interactions):,} interactions in {time.perf_counter() - started:.1f} s "
-          f"({args.db or db.default_db_path()}).")
+    _say(f"Built dataset {args.dataset!r}: {len(data.customers):,} customers, {len(data.transactions):,} "
+         f"transactions, {len(data.interactions):,} interactions in {time.perf_counter() - started:.1f} s "
+         f"({args.db or db.default_db_path()}).")
     return 0
 
 
@@ -144,36 +188,33 @@ def cmd_import(args) -> int:
                              actor=CLI_ACTOR)
     except ImportRejected as exc:
         if exc.report is not None:
-            print(json.dumps(exc.report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
-                  else exc.report.to_text(), file=sys.stderr)
+            _say(json.dumps(exc.report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
+                 else exc.report.to_text(), err=True)
         else:
-            print(f"Error: {exc}", file=sys.stderr)
+            _say(f"Error: {exc}", err=True)
         return 1
     finally:
         con.close()
-    print(json.dumps(report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
-          else report.to_text())
+    _say(json.dumps(report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
+         else report.to_text())
     return 0
 
 
 def cmd_info(args) -> int:
-    con = db.connect(args.db, read_only=True)
-    try:
+    with _reading(args) as con:
         datasets = db.dataset_info(con)
-    finally:
-        con.close()
     if args.json:
-        print(json.dumps(datasets, ensure_ascii=False, indent=2))
+        _say(json.dumps(datasets, ensure_ascii=False, indent=2))
         return 0
     if not datasets:
-        print("No datasets yet: run `python -m custlib demo` or import a file.")
+        _say("No datasets yet: run `python -m custlib demo` or import a file.")
         return 0
     for d in datasets:
         active = " (active)" if d["is_active"] else ""
-        print(f"{d['name']}{active}: version {d['version']}, {d['customers']:,} customers, "
-              f"{d['transactions']:,} transactions, {d['first_order_date']} .. {d['last_order_date']}, "
-              f"total amount {d['total_amount']:,.2f}; {d['customer_records']:,} customer records, "
-              f"{d['interactions']:,} interactions")
+        _say(f"{d['name']}{active}: version {d['version']}, {d['customers']:,} customers, "
+             f"{d['transactions']:,} transactions, {d['first_order_date']} .. {d['last_order_date']}, "
+             f"total amount {d['total_amount']:,.2f}; {d['customer_records']:,} customer records, "
+             f"{d['interactions']:,} interactions")
     return 0
 
 
@@ -208,19 +249,16 @@ def cmd_kpis(args) -> int:
     period = parse_period(args.period)
     settings = ValueSettings(horizon_months=args.horizon, margin=args.margin,
                              annual_discount_rate=args.discount_rate)
-    con = db.connect(args.db, read_only=True)
-    try:
+    with _reading(args) as con:
         dataset = db.get_dataset(con, args.dataset)
         result = period_kpis(con, dataset.dataset_id, period, settings)
-    finally:
-        con.close()
     result["dataset"] = dataset.name
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        _say(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     current, before = result["current"], result["before"]
-    print(f"Dataset {dataset.name!r}: {result['period']['label']} ({result['period']['start']} .. "
-          f"{result['period']['end']}) vs {result['previous']['label']}")
+    _say(f"Dataset {dataset.name!r}: {result['period']['label']} ({result['period']['start']} .. "
+         f"{result['period']['end']}) vs {result['previous']['label']}")
     for key, label, kind in KPI_LABELS:
         now, then = current.get(key), before.get(key)
         change = ""
@@ -228,11 +266,11 @@ def cmd_kpis(args) -> int:
             change = f"  ({(now - then) / abs(then):+.1%})"
         elif now is not None and then is not None and kind == "share":
             change = f"  ({(now - then) * 100:+.1f} pts)"
-        print(f"  {label:<48} {_format_kpi(now, kind):>18}  vs {_format_kpi(then, kind):>18}{change}")
+        _say(f"  {label:<48} {_format_kpi(now, kind):>18}  vs {_format_kpi(then, kind):>18}{change}")
     if current.get("value_model"):
-        print(f"  CLV model: {current['value_model']}")
+        _say(f"  CLV model: {current['value_model']}")
     for note in {current.get("value_note"), before.get("value_note")} - {None}:
-        print(f"  Note: {note}")
+        _say(f"  Note: {note}")
     return 0
 
 
@@ -254,34 +292,31 @@ def _as_of_or_last(con, dataset, as_of: str | None):
 def cmd_fit_clv(args) -> int:
     from .valuation import fit_report
 
-    con = db.connect(args.db, read_only=True)
-    try:
+    with _reading(args) as con:
         dataset = db.get_dataset(con, args.dataset)
         as_of = _as_of_or_last(con, dataset, args.as_of)
         report = fit_report(con, dataset.dataset_id, as_of, unit=args.unit, model=args.model)
-    finally:
-        con.close()
     report["dataset"] = dataset.name
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        _say(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
-    print(f"Dataset {dataset.name!r}, data up to {report['as_of']}, unit {args.unit}: "
-          f"{report['customers']:,} customers")
+    _say(f"Dataset {dataset.name!r}, data up to {report['as_of']}, unit {args.unit}: "
+         f"{report['customers']:,} customers")
     for key, label in (("bgnbd", "BG/NBD"), ("mbgnbd", "MBG/NBD"), ("pareto_nbd", "Pareto/NBD"),
                        ("gamma_gamma", "Gamma-Gamma")):
         values = report.get(key, {})
         if "error" in values:
-            print(f"  {label:<12} could not be fitted: {values['error']}")
+            _say(f"  {label:<12} could not be fitted: {values['error']}")
             continue
         shown = ", ".join(f"{k} = {v:.4g}" for k, v in values.items() if not k.endswith("_se") and k != "customers")
-        print(f"  {label:<12} {shown}")
-    print(f"  Selected: {report['selected']} ({report['selection']})")
-    print(f"  {report['data_sufficiency']['verdict']}")
+        _say(f"  {label:<12} {shown}")
+    _say(f"  Selected: {report['selected']} ({report['selection']})")
+    _say(f"  {report['data_sufficiency']['verdict']}")
     holdout = report["holdout"]
     if holdout["available"]:
-        print(f"  After {holdout['start']} to {holdout['end']}: {holdout['actual_repeat_purchases']:,.0f} actual "
-              f"repeat purchases; predicted " + ", ".join(
-                  f"{k} {v['predicted_repeat_purchases']:,.0f}" for k, v in holdout["models"].items()))
+        _say(f"  After {holdout['start']} to {holdout['end']}: {holdout['actual_repeat_purchases']:,.0f} actual "
+             f"repeat purchases; predicted " + ", ".join(
+                 f"{k} {v['predicted_repeat_purchases']:,.0f}" for k, v in holdout["models"].items()))
     return 0
 
 
@@ -304,56 +339,53 @@ def cmd_score(args) -> int:
     finally:
         con.close()
     table = result.table
-    print(f"Scored {len(table):,} customers of {dataset.name!r} as of {as_of} in "
-          f"{time.perf_counter() - started:.1f} s; wrote {args.out} and stored the scores in the database.")
-    print(f"  Model: {result.value.model_label}; horizon {settings.horizon_units:g} {settings.unit}s "
-          f"({settings.horizon_months} months), margin {settings.margin:.0%}, discount {settings.annual_discount_rate:.0%}.")
+    _say(f"Scored {len(table):,} customers of {dataset.name!r} as of {as_of} in "
+         f"{time.perf_counter() - started:.1f} s; wrote {args.out} and stored the scores in the database.")
+    _say(f"  Model: {result.value.model_label}; horizon {settings.horizon_units:g} {settings.unit}s "
+         f"({settings.horizon_months} months), margin {settings.margin:.0%}, discount {settings.annual_discount_rate:.0%}.")
     interval = (f" (90% interval {result.equity_lower:,.2f} .. {result.equity_upper:,.2f})"
                 if result.equity_lower is not None else "")
-    print(f"  Customer equity: {result.equity:,.2f}{interval}; value at risk: "
-          f"{table['value_at_risk'].sum():,.2f}.")
+    _say(f"  Customer equity: {result.equity:,.2f}{interval}; value at risk: "
+         f"{table['value_at_risk'].sum():,.2f}.")
     if result.churn_report is not None:
-        print(f"  Churn: {result.churn_report.verdict}")
+        _say(f"  Churn: {result.churn_report.verdict}")
     for note in result.notes:
-        print(f"  Note: {note}")
+        _say(f"  Note: {note}")
     return 0
 
 
 def cmd_audit(args) -> int:
     if args.limit < 1:
         raise CustlibError("--limit must be at least 1.")
-    con = db.connect(args.db, read_only=True)
-    try:
+    with _reading(args) as con:
         if args.verify:
             return _verify_audit(con, args.head)
         found = audit.entries(con, args.limit)
-    finally:
-        con.close()
     if args.json:
-        print(json.dumps([{**entry, "recorded_at": entry["recorded_at"].isoformat(timespec="seconds") + "Z"}
-                          for entry in found], ensure_ascii=False, indent=2))
+        _say(json.dumps([{**entry, "recorded_at": entry["recorded_at"].isoformat(timespec="seconds") + "Z"}
+                         for entry in found], ensure_ascii=False, indent=2))
         return 0
     if not found:
-        print("The audit log is empty.")
+        _say("The audit log is empty.")
         return 0
     for entry in found:
         who = f"{entry['user_name']} ({entry['role'] or 'no role'}, {entry['via']})"
         dataset = f"dataset {entry['dataset_name']!r}" if entry["dataset_name"] is not None else "-"
         line = (f"{entry['recorded_at']:%Y-%m-%d %H:%M:%S} UTC  {entry['action']:<13} {who}  {dataset}  "
                 f"{audit.describe_detail(entry['detail'])}".rstrip())
-        print(audit.clean_text(line))  # entries from before the log was cleaned may hold control characters
+        _say(audit.clean_text(line))  # entries from before the log was cleaned may hold control characters
     return 0
 
 
 def _verify_audit(con, head: str | None) -> int:
     result = audit.verify(con, expected_head=head)
     if result.intact:
-        print(f"The audit log is intact: {result.entries:,} entries, newest hash {result.head}.")
+        _say(f"The audit log is intact: {result.entries:,} entries, newest hash {result.head}.")
         return 0
-    print(f"The audit log was tampered with ({len(result.problems)} problem(s) in {result.entries:,} entries):",
-          file=sys.stderr)
+    _say(f"The audit log was tampered with ({len(result.problems)} problem(s) in {result.entries:,} entries):",
+         err=True)
     for problem in result.problems[:50]:
-        print(f"- {problem}", file=sys.stderr)
+        _say(f"- {problem}", err=True)
     return 1
 
 
@@ -368,7 +400,7 @@ def cmd_hash_password(args) -> int:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise CustlibError("The password is empty; type one, or pipe it in on one line.")
-    print(hash_password(password))
+    _say(hash_password(password))
     return 0
 
 
@@ -378,7 +410,7 @@ def cmd_check_access(args) -> int:
     config = access.config_from_secrets_file(Path(args.secrets))
     if problem := access.exposure_problem(config, args.address):
         raise CustlibError(problem)
-    print(f"Access: {config.mode} mode, listening on {args.address}.")
+    _say(f"Access: {config.mode} mode, listening on {args.address}.")
     return 0
 
 
@@ -388,24 +420,73 @@ COMMANDS = {"demo": cmd_demo, "import": cmd_import, "info": cmd_info, "kpis": cm
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    if _LENT_CONNECTION.get() is not None and args.command not in READ_COMMANDS:
+        _say(f"Error: the running app answers only the commands that read ({', '.join(sorted(READ_COMMANDS))}), "
+             f"not `{args.command}`. Make changes through the app's Data page, or stop the app and run the "
+             f"command again.", err=True)
+        return 1
     try:
-        return COMMANDS[args.command](args)
+        return _run(args, argv)
     except NeedsDecision as exc:
-        print(f"Needs a decision: {exc}", file=sys.stderr)
+        _say(f"Needs a decision: {exc}", err=True)
         return 1
     except CustlibError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        _say(f"Error: {exc}", err=True)
         return 1
     except Exception as exc:  # the last line of defence: a message, never a stack trace
         if os.environ.get("CUSTLIB_DEBUG"):
             raise
-        print(f"Unexpected error ({type(exc).__name__}): {exc}. Nothing was changed by the failed step; "
-              f"set CUSTLIB_DEBUG=1 to see details and please report it.", file=sys.stderr)
+        _say(f"Unexpected error ({type(exc).__name__}): {exc}. Nothing was changed by the failed step; "
+             f"set CUSTLIB_DEBUG=1 to see details and please report it.", err=True)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted; the database is unchanged by the interrupted command.", file=sys.stderr)
+        _say("Interrupted; the database is unchanged by the interrupted command.", err=True)
         return 130
+
+
+def _run(args, argv: list[str]) -> int:
+    try:
+        return COMMANDS[args.command](args)
+    except DatabaseBusy:
+        answered = _read_through_the_app(args, argv)
+        if answered is None:
+            raise
+        return answered
+
+
+def _read_through_the_app(args, argv: list[str]) -> int | None:
+    """Ask the app that holds the database to run this read command (custlib.relay) and print its answer
+    as the command would have; its exit code, or None when the command writes or no app answers."""
+    if args.command not in READ_COMMANDS or _LENT_CONNECTION.get() is not None:
+        return None
+    from . import relay
+
+    answer = relay.ask(args.db or db.default_db_path(), argv)
+    if answer is None:
+        return None
+    exit_code, out, err = answer
+    _say(out, end="")
+    _say(err, end="", err=True)
+    return exit_code
+
+
+def run_for_the_app(con, argv: list[str]) -> tuple[int, str, str]:
+    """Run a command on a connection the running app lends (custlib.relay): (exit code, stdout, stderr).
+
+    Only READ_COMMANDS run; ``--db`` is ignored, since the connection is the app's own database.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    lent, output = _LENT_CONNECTION.set(con), _OUTPUT.set((out, err))
+    try:
+        exit_code = main(argv)
+    except SystemExit as exc:  # argparse: --help, or arguments it refuses (its message is in err)
+        exit_code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        _LENT_CONNECTION.reset(lent)
+        _OUTPUT.reset(output)
+    return exit_code, out.getvalue(), err.getvalue()
 
 
 if __name__ == "__main__":

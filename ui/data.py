@@ -8,6 +8,7 @@ per registry snapshot (every dataset's id, name, version and active flag).
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import replace
 from datetime import date
@@ -16,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from custlib import access, audit, db, features, filters, findings, incoming, kpis, retention, segments, valuation
+from custlib import (access, audit, db, features, filters, findings, incoming, kpis, relay, retention, segments,
+                     valuation)
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
 from custlib.filters import CustomerFilter
@@ -28,15 +30,31 @@ from . import state
 MONTHLY_OVERVIEW_COLUMNS = ("month", "revenue", "orders", "active_customers", "new_customers",
                             "returns_amount", "is_complete")
 
+log = logging.getLogger(__name__)
+
+# The relay of each open connection (custlib.relay), by id(connection): the command line cannot open the
+# file while the app holds it, so the app answers its read commands.
+_relays: dict[int, relay.Relay] = {}
+
 
 def _close(con) -> None:
+    if served := _relays.pop(id(con), None):
+        served.close()
     con.close()
 
 
 @st.cache_resource(show_spinner=False, on_release=_close)
 def get_conn():
-    """The process-wide connection to $CUSTLIB_DB (custlib.db takes a cursor per call, so threads are safe)."""
-    return db.connect(os.environ.get("CUSTLIB_DB") or db.DEFAULT_DB_PATH)
+    """The process-wide connection to $CUSTLIB_DB (custlib.db takes a cursor per call, so threads are safe).
+
+    It also answers the command line's read commands (custlib.relay); the app works without that."""
+    path = os.environ.get("CUSTLIB_DB") or db.DEFAULT_DB_PATH
+    con = db.connect(path)
+    try:
+        _relays[id(con)] = relay.serve(con, path)
+    except (OSError, RuntimeError) as exc:  # no port, a folder it cannot write, no thread to spare
+        log.warning("The command line cannot read %s while the app runs: %s", path, exc)
+    return con
 
 
 # --- the dataset registry (never cached) -----------------------------------------------------
