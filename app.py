@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, entry, sidebar, state, urlstate
+from ui import auth, data, entry, sidebar, state, urlstate
 from ui.i18n import t
 
 # One line per page: (audience section, script, title key, icon, permission needed to open it or None).
@@ -56,4 +56,5 @@ page = st.navigation(sections)
 entry.open_pending([script for _, script, *_ in allowed])
 
 sidebar.draw()
+data.sweep_waiting_uploads()  # upload copies of sessions that have ended
 page.run()

@@ -71,3 +71,19 @@ def test_a_killed_process_leaves_a_copy_that_the_next_upload_sweeps(tmp_path):
     assert orphan.is_file()  # kill -9: no exit hook ran
     incoming.write_waiting(io.BytesIO(b"next"), tmp_path / "studio.duckdb", ".csv")
     assert not orphan.parent.exists()
+
+
+def test_the_copies_of_a_session_that_has_ended_are_swept(tmp_path):
+    """Issue 14, row 16: a session's upload copy stayed until its process ended or an hour passed."""
+    database = tmp_path / "studio.duckdb"
+    session = "7c1e4a52-93b0-4d4c-8d47-1f0b8f2f7a11"  # Streamlit session ids are UUIDs
+    theirs = incoming.write_waiting(io.BytesIO(b"x"), database, ".csv", owner=session)
+    ours = incoming.write_waiting(io.BytesIO(b"y"), database, ".csv", owner="5f5a8c3e-0d2b-4f7e-9a61-2c3d4e5f6a7b")
+    unowned = incoming.write_waiting(io.BytesIO(b"z"), database, ".csv")
+    alive = {"5f5a8c3e-0d2b-4f7e-9a61-2c3d4e5f6a7b"}
+    removed = incoming.sweep(incoming.incoming_dir(database), owner_alive=lambda owner: owner in alive)
+    assert removed == [theirs.parent]
+    assert not theirs.exists() and ours.exists() and unowned.exists()
+    assert not incoming.is_owner_name("../../etc") and not incoming.is_owner_name("a b")
+    for path in (ours, unowned):
+        incoming.discard(path)

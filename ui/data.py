@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from custlib import (access, audit, db, features, filters, findings, incoming, kpis, relay, retention, segments,
                      valuation)
@@ -164,10 +166,27 @@ def upload_path(uploaded) -> Path:
         return Path(kept[1])
     forget_upload()
     uploaded.seek(0)
-    path = incoming.write_waiting(uploaded, db.database_path(get_conn()), Path(uploaded.name).suffix)
+    path = incoming.write_waiting(uploaded, db.database_path(get_conn()), Path(uploaded.name).suffix,
+                                  owner=_session_owner())
     uploaded.seek(0)
     st.session_state[state.DATA_UPLOAD_FILE] = (uploaded.file_id, str(path))
     return path
+
+
+def sweep_waiting_uploads() -> None:
+    """Remove the waiting upload copies of sessions that have ended (app.py, on every run)."""
+    incoming.sweep(incoming.incoming_dir(db.database_path(get_conn())), owner_alive=_session_alive)
+
+
+def _session_owner() -> str | None:
+    context = get_script_run_ctx()
+    owner = context.session_id if context is not None else None
+    return owner if owner and incoming.is_owner_name(owner) else None
+
+
+def _session_alive(session_id: str) -> bool:
+    # Streamlit keeps a disconnected session for server.disconnectedSessionTTL (2 minutes) for reconnection.
+    return not Runtime.exists() or bool(Runtime.instance().is_active_session(session_id))
 
 
 def forget_upload() -> None:
