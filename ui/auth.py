@@ -148,8 +148,8 @@ def _password_user(config: access.AccessConfig) -> access.User | None:
     name = st.session_state.get(state.USER_NAME)
     if own is not None and same_browser and name is not None:  # this browser's sign-in ran out: idle too long
         account = config.account(name)
-        audit.log(data.get_conn(), audit.Actor(account.name if account else name, None, "app"), "logout",
-                  detail={"reason": f"no click for {config.idle_minutes:g} minutes"})
+        actor = audit.Actor(account.name, account.role.name, "app") if account else audit.Actor(name, None, "app")
+        audit.log(data.get_conn(), actor, "logout", detail={"reason": f"no click for {config.idle_minutes:g} minutes"})
         _forget_session()
         st.session_state[state.SIGNED_OUT_IDLE] = config.idle_minutes
     return None
@@ -221,7 +221,7 @@ def sign_in_page() -> None:
         st.error(t("auth_wrong"), icon=":material/lock:")  # the same words whichever of the two was wrong
         return
     limiter.succeeded(name, address)
-    secret, ticket = password_session.begin(signed_in.name)
+    secret, ticket = password_session.begin(signed_in.name, config.idle_minutes * 60)
     st.session_state[state.USER_NAME] = signed_in.name
     st.session_state[state.SIGN_IN_SECRET], st.session_state[state.SIGN_IN_TICKET] = secret, ticket
     st.session_state[state.SIGN_IN_BROWSER] = _browser_mark()

@@ -38,14 +38,17 @@ def _key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def begin(user_name: str) -> tuple[str, str]:
-    """A new sign-in for ``user_name``: (its secret, a one-time ticket that sets it as the browser's cookie)."""
+def begin(user_name: str, idle_seconds: float) -> tuple[str, str]:
+    """A new sign-in for ``user_name``: (its secret, a one-time ticket that sets it as the browser's cookie).
+    Sign-ins idle longer than ``idle_seconds`` and unused tickets are dropped meanwhile."""
     secret, ticket, now = secrets.token_urlsafe(32), secrets.token_urlsafe(24), time.monotonic()
     with _lock:
-        _records[_key(secret)] = _SignIn(user_name, now)
-        _tickets[ticket] = (secret, now + TICKET_SECONDS)
+        for key in [k for k, record in _records.items() if now - record.last_seen > idle_seconds]:
+            del _records[key]
         for old in [t for t, (_, expiry) in _tickets.items() if expiry < now]:
             del _tickets[old]
+        _records[_key(secret)] = _SignIn(user_name, now)
+        _tickets[ticket] = (secret, now + TICKET_SECONDS)
     return secret, ticket
 
 
