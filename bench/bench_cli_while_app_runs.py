@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from custlib import db, relay  # noqa: E402
+from custlib import cli, db, relay  # noqa: E402
 from custlib.demo import load_demo  # noqa: E402
 
 COMMANDS = {"info": ["info"], "audit --verify": ["audit", "--verify"],
@@ -57,7 +57,7 @@ def main() -> None:
                 runs[name].setdefault("directly (app stopped)", []).append(seconds)
                 printed[name].add(out)
             con = db.connect(db_path)
-            served = relay.serve(con, db_path)
+            served = relay.serve(con, db_path, cli.run_for_the_app)
             try:
                 for name, argv in COMMANDS.items():
                     seconds, out = timed_cli(db_path, argv)

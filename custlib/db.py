@@ -127,8 +127,6 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     con.execute("set enable_progress_bar = false")
     if not read_only:
         ensure_schema(con)
-        from . import io  # io builds on this module: imported on use
-        io.sweep_leftovers(con)
     return con
 
 

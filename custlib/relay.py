@@ -2,7 +2,7 @@
 
 DuckDB lets one process open a database file for writing, and while it does, no other process can open
 the file at all, not even to read. So the app, which holds the file, runs the command line's read commands
-(``custlib.__main__.READ_COMMANDS``: info, kpis, fit-clv, audit) itself, on its own connection:
+(``custlib.cli.READ_COMMANDS``: info, kpis, fit-clv, audit) itself, on its own connection:
 
 - :func:`serve` listens on 127.0.0.1 (a free port) and writes ``<database>.relay.json`` beside the file:
   the app's pid, the port and a random token, readable by this OS user only (mode 0600). Whoever can read
@@ -27,6 +27,7 @@ import socket
 import socketserver
 import threading
 from pathlib import Path
+from typing import Callable
 
 from .incoming import process_alive
 
@@ -48,11 +49,12 @@ def contact_file(db_path: str | os.PathLike) -> Path:
 class Relay:
     """The app's side: answers read commands for one database on its connection until :meth:`close`."""
 
-    def __init__(self, con, db_path: str | os.PathLike):
+    def __init__(self, con, db_path: str | os.PathLike, run: Callable[[object, list[str]], tuple[int, str, str]]):
         self.database = Path(db_path).resolve()
         self.contact = contact_file(self.database)
         self.token = secrets.token_urlsafe(32)
         self._con = con
+        self._run = run
         self._closed = False
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -93,16 +95,12 @@ class Relay:
             return _refusal("The request does not carry the running app's token.")
         if not isinstance(argv, list) or not all(isinstance(part, str) for part in argv):
             return _refusal("The request is not a command for the studio.")
-        # Imported on use: in the command line's own process the commands run as __main__, and importing
-        # custlib.__main__ there would load a second copy for nothing.
-        from .__main__ import run_for_the_app
-
         try:
             cursor = self._con.cursor()
         except Exception as exc:  # the app closed its connection meanwhile
             return _refusal(f"The running app cannot read its database now ({exc}).")
         try:
-            return run_for_the_app(cursor, argv)
+            return self._run(cursor, argv)
         except Exception as exc:  # the command line's own last line of defence, for CUSTLIB_DEBUG in the app
             return 1, "", f"Unexpected error in the running app ({type(exc).__name__}): {exc}.\n"
         finally:
@@ -125,15 +123,17 @@ class Relay:
                 self.contact.unlink()
 
 
-def serve(con, db_path: str | os.PathLike) -> Relay:
+def serve(con, db_path: str | os.PathLike, run: Callable[[object, list[str]], tuple[int, str, str]]) -> Relay:
     """Answer the command line's read commands for the database at ``db_path`` on ``con`` (the app's
-    connection, which holds the file for writing) until the returned Relay is closed.
+    connection, which holds the file for writing) until the returned Relay is closed. ``run(cursor, argv)``
+    runs one command and returns (exit code, stdout, stderr): ``custlib.cli.run_for_the_app``, passed in
+    by the app so that this module, which the command line imports, does not import it back.
 
     Holding the file means no other process has it open, so a contact file found beside it was left by an
     app that has stopped (killed, or its pid since reused) and is replaced. Raises OSError when no port
     can be opened or the folder is not writable.
     """
-    return Relay(con, db_path)
+    return Relay(con, db_path, run)
 
 
 def ask(db_path: str | os.PathLike, argv: list[str]) -> tuple[int, str, str] | None:

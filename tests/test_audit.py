@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from custlib import audit, db, demo
-from custlib.__main__ import main
+from custlib.cli import main
 from custlib.errors import ImportRejected
 from custlib.io import import_file
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlib import db, workbook
+from custlib import db
+from custlib.io import workbook
 from custlib.errors import ImportRejected
 from custlib.io import import_file, preview_file
 

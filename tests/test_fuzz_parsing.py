@@ -1,5 +1,5 @@
 """Property-based fuzzing of the parsers (custlib/parsing.py), the column mapper (custlib/columns.py) and the
-import as a whole (custlib/io.py), with hypothesis.
+import as a whole (custlib/io/), with hypothesis.
 
 Parsing is detection in Python (a sample of a column) followed by a SQL expression DuckDB runs over the
 whole column, so values are fuzzed through DuckDB, as an import runs them. The properties:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from custlib import db, relay
+from custlib.cli import run_for_the_app
 from custlib.demo import load_demo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +67,7 @@ def held(demo_file):
 
 @pytest.fixture
 def served(held, demo_file):
-    answering = relay.serve(held, demo_file)
+    answering = relay.serve(held, demo_file, run_for_the_app)
     yield answering
     answering.close()
 
@@ -92,7 +93,7 @@ def test_without_a_relay_the_command_line_says_the_database_is_busy(held, demo_f
 
 
 def test_the_contact_file_is_private_and_gone_after_close(held, demo_file, direct_answers):
-    answering = relay.serve(held, demo_file)
+    answering = relay.serve(held, demo_file, run_for_the_app)
     contact = relay.contact_file(demo_file)
     assert contact == demo_file.with_name("demo.duckdb.relay.json")
     assert stat.S_IMODE(contact.stat().st_mode) == 0o600
@@ -180,7 +181,7 @@ def test_a_contact_file_left_by_an_app_that_ended_is_not_asked_and_is_replaced(h
     try:
         assert relay.ask(demo_file, ["info"]) is None
         assert busy(cli(demo_file, "info"))
-        answering = relay.serve(held, demo_file)
+        answering = relay.serve(held, demo_file, run_for_the_app)
     finally:
         if json.loads(contact.read_text())["token"] == "old":
             contact.unlink()
@@ -200,16 +201,14 @@ def test_the_app_works_when_the_relay_cannot_start(tmp_path, monkeypatch, caplog
 
     from ui import data
 
-    def refuse(con, path):
-        raise PermissionError(13, "Permission denied", str(relay.contact_file(path)))
-
-    monkeypatch.setenv("CUSTLIB_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.setattr(relay, "serve", refuse)
+    database = tmp_path / "app.duckdb"
+    relay.contact_file(database).mkdir()  # a folder where the contact file must go: it cannot be written
+    monkeypatch.setenv("CUSTLIB_DB", str(database))
     st.cache_resource.clear()
     try:
         with caplog.at_level("WARNING", logger="ui.data"):
             con = data.get_conn()
         assert db.list_datasets(con) == []
-        assert "The command line cannot read" in caplog.text and "Permission denied" in caplog.text
+        assert "The command line cannot read" in caplog.text and "Is a directory" in caplog.text
     finally:
         st.cache_resource.clear()  # closes the connection (get_conn's on_release)

@@ -112,9 +112,13 @@ def test_killed_import_leaves_the_previous_dataset_intact(db_path, tmp_path):
     left_by_killed = Path(tempfile.mkdtemp(prefix=f"{custio.TEMP_PREFIX}{process.pid}-text-"))
     (left_by_killed / "utf8.txt").write_text("c1,2024-01-01,5\n")
     ours = Path(tempfile.mkdtemp(prefix=f"{custio.TEMP_PREFIX}{os.getpid()}-text-"))  # a live process's
+    # The command line opens it for writing (as the app does when it starts): an import of another file.
+    done = subprocess.run([sys.executable, "-m", "custlib", "import", str(_small_csv(tmp_path / "other.csv")),
+                           "--db", str(db_path), "--dataset", "other"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     reopened = db.connect(db_path)
     try:
-        assert db.dataset_info(reopened) == before
+        assert [d for d in db.dataset_info(reopened) if d["name"] != "other"] == before
         recorded = set(db.query_df(reopened, "select stored_path from imports")["stored_path"])
         assert {str(p) for p in uploads.iterdir()} == recorded  # the first import's copy only
         assert not left_by_killed.exists() and ours.exists()
@@ -161,7 +165,7 @@ def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
 
 
 def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
-    from custlib import capacity, demo, scores, simulate
+    from custlib import capacity, demo, scores
     demo.load_demo(con, "gone", n_customers=1_000, seed=5)
     dataset_id = db.get_dataset(con, "gone").dataset_id
     result = scores.customer_scores(con, dataset_id, "2026-06-30", scores.ScoreSettings(interval_draws=0))

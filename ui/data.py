@@ -19,8 +19,8 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from custlib import (access, audit, db, features, filters, findings, incoming, kpis, relay, retention, segments,
-                     valuation)
+from custlib import (access, audit, cli, db, features, filters, findings, incoming, kpis, relay, retention,
+                     segments, valuation)
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
 from custlib.filters import CustomerFilter
@@ -52,8 +52,9 @@ def get_conn():
     It also answers the command line's read commands (custlib.relay); the app works without that."""
     path = os.environ.get("CUSTLIB_DB") or db.DEFAULT_DB_PATH
     con = db.connect(path)
+    custio.sweep_leftovers(con)  # what an import killed mid-way left: unrecorded uploads, temporary folders
     try:
-        _relays[id(con)] = relay.serve(con, path)
+        _relays[id(con)] = relay.serve(con, path, cli.run_for_the_app)
     except (OSError, RuntimeError) as exc:  # no port, a folder it cannot write, no thread to spare
         log.warning("The command line cannot read %s while the app runs: %s", path, exc)
     return con
