@@ -207,7 +207,7 @@ def settings_history(con, dataset_id: int) -> pd.DataFrame:
 
 def customer_owners(con, dataset_id: int) -> pd.DataFrame:
     """customer_id, account_manager (None when unowned), region: ``sql/int_capacity_owners.sql``."""
-    frame = db.query(con, "int_capacity_owners", dataset_id=int(dataset_id))
+    frame = db.query(con, "mart_capacity_owners", dataset_id=int(dataset_id))
     if tuple(frame.columns) != OWNER_COLUMNS:
         raise RuntimeError(f"int_capacity_owners returned columns {list(frame.columns)}, but its contract is "
                            f"{list(OWNER_COLUMNS)}")
@@ -389,8 +389,8 @@ def evaluate_settings_change(con, dataset_id: int, change_date, tiers: pd.Series
     if tuple(activity.columns) != WINDOW_COLUMNS:
         raise RuntimeError(f"mart_capacity_window_activity returned columns {list(activity.columns)}, but its "
                            f"contract is {list(WINDOW_COLUMNS)}")
-    last = db.query_df(con, "select max(order_date) from transactions where dataset_id = ?", [int(dataset_id)]).iloc[0, 0]
-    last = pd.Timestamp(last) if pd.notna(last) else None
+    last = db.last_order_date(con, dataset_id)
+    last = pd.Timestamp(last) if last is not None else None
     if clv_before is None or clv_after is None:
         from . import valuation
 

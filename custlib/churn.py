@@ -165,7 +165,7 @@ def churn_examples(con, dataset_id: int, feature_date, horizon_days: int,
     label_end = feature_date + timedelta(days=int(horizon_days))
     feats = active_customers(_features.customer_features(con, dataset_id, feature_date),
                              _active_days(horizon_days, active_days))
-    labels = db.query(con, "int_churn_labels", dataset_id=int(dataset_id), feature_date=feature_date,
+    labels = db.query(con, "mart_churn_labels", dataset_id=int(dataset_id), feature_date=feature_date,
                       label_end=label_end).set_index("customer_id")
     next_order = labels["next_order_date"].reindex(feats["customer_id"].to_numpy())
     feats["next_order_date"] = pd.to_datetime(next_order.to_numpy())

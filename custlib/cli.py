@@ -291,11 +291,10 @@ def _as_of_or_last(con, dataset, as_of: str | None):
             return pd.Timestamp(as_of).date()
         except ValueError:
             raise CustlibError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
-    last = db.query_df(con, "select max(order_date) as d from transactions where dataset_id = ?",
-                       [dataset.dataset_id])["d"].iloc[0]
-    if last is None or last != last:
+    last = db.last_order_date(con, dataset.dataset_id)
+    if last is None:
         raise CustlibError(f"Dataset {dataset.name!r} has no transactions.")
-    return pd.Timestamp(last).date()
+    return last
 
 
 def cmd_fit_clv(args) -> int:

@@ -12,7 +12,9 @@ as it was.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +28,11 @@ from .errors import CustlibError, DatabaseBusy, DatasetNotFound
 
 DEFAULT_DB_PATH = Path("data") / "studio.duckdb"
 SQL_DIR = Path(__file__).with_name("sql")
+# The SQL layers, like a dbt project: stg_ (one cleaned view per stored table) and int_ (shared building
+# blocks) are views without parameters made when a database is opened; mart_ queries take the parameters
+# (dataset, as-of date) and read only stg_ and int_ views. See docs/architecture.md.
+VIEW_LAYERS = ("stg", "int")
+SQL_LAYERS = VIEW_LAYERS + ("mart",)
 SCHEMA_VERSION = 1
 
 # Canonical columns of each user table, in order, with their DuckDB types.
@@ -102,7 +109,8 @@ def default_db_path() -> Path:
     return Path(os.environ.get("CUSTLIB_DB") or DEFAULT_DB_PATH)
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike | None = None, read_only: bool = False,
+            _upgrading: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and if needed create) the studio database at ``path``.
 
     Raises DatabaseBusy, in one sentence, when another process holds the file.
@@ -127,6 +135,11 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     con.execute("set enable_progress_bar = false")
     if not read_only:
         ensure_schema(con)
+    elif not views_are_current(con) and not _upgrading:
+        # a file made (or last opened for writing) by an older version: bring its views up to date once
+        con.close()
+        connect(db_path).close()
+        return connect(db_path, read_only=True, _upgrading=True)
     return con
 
 
@@ -218,6 +231,50 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         audit.seal_unsealed(cur)
         _create_saved_work_tables(cur)
         cur.execute("insert or ignore into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        _create_views(cur)
+
+
+def view_names() -> list[str]:
+    """The stg_ and int_ views, each after the views it reads (so they can be created in this order)."""
+    texts = {path.stem: path.read_text(encoding="utf-8") for layer in VIEW_LAYERS
+             for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+    reads = {name: {other for other in texts if other != name and re.search(rf"\b{other}\b", text)}
+             for name, text in texts.items()}
+    ordered: list[str] = []
+    while len(ordered) < len(texts):
+        ready = [name for name in texts if name not in ordered and reads[name] <= set(ordered)]
+        if not ready:
+            raise RuntimeError(f"the SQL views read each other in a circle: {sorted(set(texts) - set(ordered))}")
+        ordered.extend(ready)
+    return ordered
+
+
+def views_version() -> str:
+    """A fingerprint of the view definitions: a database whose views were made from other text re-creates them."""
+    digest = hashlib.sha256()
+    for name in view_names():
+        digest.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def views_are_current(cur) -> bool:
+    try:
+        row = cur.execute("select value from meta where key = 'views_version'").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == views_version()
+
+
+def _create_views(cur) -> None:
+    """(Re)create the stg_ and int_ views when their definitions changed since the file last saw them."""
+    if views_are_current(cur):
+        return
+    names = view_names()
+    for name in reversed(names):
+        cur.execute(f"drop view if exists {name}")
+    for name in names:
+        cur.execute(f"create view {name} as\n{sql_text(name)}")
+    cur.execute("insert or replace into meta values ('views_version', ?)", [views_version()])
 
 
 def _create_saved_work_tables(cur) -> None:
@@ -300,9 +357,10 @@ def read_cursor(con: duckdb.DuckDBPyConnection):
 
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> str:
-    """The text of the named query ``custlib/sql/<name>.sql``."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
+    """The text of the named query or view ``custlib/sql/<layer>/<name>.sql`` (the layer is its prefix)."""
+    layer = name.split("_", 1)[0]
+    path = SQL_DIR / layer / f"{name}.sql"
+    if layer not in SQL_LAYERS or not path.is_file():
         raise KeyError(f"no query named {name!r} in {SQL_DIR}")
     return path.read_text(encoding="utf-8")
 
@@ -311,6 +369,12 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run the named query with bound ``$parameters`` and return a DataFrame."""
     with read_cursor(con) as cur:
         return cur.execute(sql_text(name), params).df()
+
+
+def last_order_date(con: duckdb.DuckDBPyConnection, dataset_id: int) -> date | None:
+    """The dataset's last order date (None when it has no lines): the as-of date used when none is given."""
+    value = query(con, "mart_last_order_date", dataset_id=int(dataset_id))["last_order_date"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pd.DataFrame:
@@ -423,7 +487,9 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str, actor=None) -> Non
         # (tables other modules create are found, not listed, so none is forgotten).
         keyed = [row[0] for row in cur.execute(
             "select table_name from information_schema.columns where column_name = 'dataset_id' "
-            "and table_schema = 'main' and not list_contains(?, table_name) order by table_name",
+            "and table_schema = 'main' and not list_contains(?, table_name) and table_name in "
+                "(select table_name from information_schema.tables where table_type = 'BASE TABLE') "
+                "order by table_name",
             [list(KEPT_ON_DELETE)]).fetchall()]
         deleted = {}
         for table in keyed:
@@ -500,7 +566,7 @@ def store_frame(con: duckdb.DuckDBPyConnection, dataset_name: str, table: str, f
 
 def dataset_info(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """One summary per dataset: counts, first and last order date, total amount (what `info` prints)."""
-    frame = query(con, "dataset_info")
+    frame = query(con, "mart_dataset_info")
     records = frame.to_dict(orient="records")
     for record in records:
         for key, value in record.items():

@@ -31,7 +31,7 @@ order). Amounts are in the currency of the data; negative amounts are returns
 or refunds.
 
 The heavy lifting is ``custlib/sql/mart_customer_features.sql``; the order-grain
-query it builds on is ``int_customer_orders.sql`` (see :func:`customer_orders`).
+query it builds on is ``mart_customer_orders.sql`` (see :func:`customer_orders`).
 """
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ FEATURE_COLUMNS: dict[str, str] = {
     "last_satisfaction": "latest satisfaction answer (1-5) on or before as_of; NULL if none",
     "complaints_last_90d": "complaints in the 90 days ending on as_of",
     "complaints_count": "complaints on or before as_of",
-    "region": "customers.region, else the most frequent transaction region (ties: alphabetical first)",
+    "region": "customers.region, else the region of the earliest line naming one (int_customer_regions)",
     "industry": "customers.industry",
     "company_size": "customers.company_size",
     "account_manager": "customers.account_manager",
@@ -127,7 +127,7 @@ def customer_features(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of, un
 
 
 def customer_orders(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of) -> pd.DataFrame:
-    """One row per customer order on or before ``as_of`` (``int_customer_orders.sql``).
+    """One row per customer order on or before ``as_of`` (``mart_customer_orders.sql``).
 
     Columns: customer_id, order_key (order_id, or ``#<import>-<row>`` for a line
     without one), order_id, order_date (first purchase line), last_line_date,
@@ -135,6 +135,6 @@ def customer_orders(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of) -> p
     discount_amount, is_promo, is_purchase.
     """
     as_of_date = as_date(as_of)
-    frame = db.query(con, "int_customer_orders", dataset_id=int(dataset_id), as_of=as_of_date)
+    frame = db.query(con, "mart_customer_orders", dataset_id=int(dataset_id), as_of=as_of_date)
     frame.attrs.update(as_of=as_of_date)
     return frame

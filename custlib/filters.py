@@ -8,10 +8,10 @@ customer's CLV does not depend on the view; see ui/data.py).
 How a customer matches (the choice, and why):
 
 * **region, industry, company size, account manager** are attributes of the *customer*, taken from
-  the customers table (its latest record). Region falls back to the customer's most frequent
-  transaction region when the customers table has none -- the rule of
-  ``custlib.features.customer_features``, so a customer has exactly one region and group shares
-  add up to 100%.
+  the customers table (its latest record). Region falls back to the region of the customer's earliest
+  order line that names one when the customers table has none -- the one rule of
+  ``sql/int/int_customer_regions.sql``, which every page reads, so a customer has exactly one region
+  and group shares add up to 100%.
 * **channel** is an attribute of *orders*: customers buy online and in store. A customer matches a
   channel when they made at least one purchase (a line with amount >= 0) in it on or before the
   as-of date. The page numbers then cover *all* purchases of the matching customers, not only the

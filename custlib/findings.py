@@ -71,7 +71,7 @@ def overview_findings(current: dict, before: dict | None, tiers: pd.DataFrame | 
     """Three or four findings for executives, from the period KPIs and the value tables.
 
     ``current`` and ``before`` are KPI rows of a period and the one before it (keys of
-    ``mart_page_period_activity``: revenue_amount, active_customers, new_customers, retention_rate,
+    ``mart_period_activity``: revenue_amount, active_customers, new_customers, retention_rate,
     and optionally nps, in points); ``tiers`` and ``segments`` are :func:`value_by_group` tables,
     indexed by tier and segment, tiers best first. ``period`` and ``previous`` name the periods as
     the reader sees them. In order:

@@ -75,18 +75,34 @@ def parse_period(text: str) -> Period:
     raise CustlibError(f"{text!r} is not a period: use a month (2024-07), a quarter (2024-Q3) or a year (2024).")
 
 
+#: The activity figures of one period, as custlib/sql/mart/mart_period_activity.sql defines them.
+ACTIVITY_COLUMNS = (
+    "period_start", "period_end", "revenue_amount", "gross_sales_amount", "returns_amount", "orders",
+    "average_order_value", "active_customers", "new_customers", "returning_customers",
+    "previous_active_customers", "retained_customers", "retention_rate", "churn_rate", "customers_to_date",
+    "repeat_customers_to_date", "repeat_purchase_rate",
+)
+
+
 def activity_kpis(con, dataset_id: int, period: Period) -> dict:
     """Revenue, orders, customers, retention and repeat rates of one period (see the module docstring)."""
-    before = period.previous()
-    frame = db.query(con, "mart_period_kpis", dataset_id=int(dataset_id), period_start=period.start,
-                     period_end=period.end, previous_start=before.start, previous_end=before.end)
-    record = frame.iloc[0].to_dict()
+    frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=period.end,
+                     grain=period.kind, customer_ids=None)
+    rows = frame[frame["period_start"] == pd.Timestamp(period.start)]
+    record = rows.iloc[0][list(ACTIVITY_COLUMNS)].to_dict() if len(rows) else _before_any_order(period)
+    record["period_start"], record["period_end"] = period.start, period.end
     nps = retention.nps_summary(con, dataset_id, period.end, since=period.start)
     nps_row = nps.iloc[0] if len(nps) else None
     record["nps"] = _number(nps_row["nps"]) if nps_row is not None else None
     record["nps_responses"] = int(nps_row["nps_responses"]) if nps_row is not None else 0
     record["satisfaction_mean"] = _number(nps_row["satisfaction_mean"]) if nps_row is not None else None
     return {key: _number(value) for key, value in record.items()}
+
+
+def _before_any_order(period: Period) -> dict:
+    """A period before the dataset's first order: nothing happened, and no rate is defined."""
+    rates = ("average_order_value", "retention_rate", "churn_rate", "repeat_purchase_rate")
+    return {column: (None if column in rates else 0) for column in ACTIVITY_COLUMNS}
 
 
 def value_kpis(con, dataset_id: int, as_of: date, settings: ValueSettings | None = None) -> dict:

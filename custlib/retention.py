@@ -3,8 +3,8 @@
 Every function that reads the database takes ``(con, dataset_id, as_of)`` and uses only rows dated
 on or before ``as_of`` (order lines by ``order_date``, survey answers by ``interaction_at`` up to the
 end of that day), so any result can be recomputed as it looked on an earlier day. Heavy work runs
-in the named DuckDB queries ``custlib/sql/mart_cohort_activity.sql``,
-``mart_retention_period_rates.sql`` and ``mart_nps_latest_responses.sql``; this module adds only
+in the named DuckDB queries ``custlib/sql/mart/mart_cohort_activity.sql``,
+``mart_period_activity.sql`` and ``mart_nps_latest_responses.sql``; this module adds only
 light pandas/numpy steps.
 
 Conventions shared by every function here
@@ -143,9 +143,10 @@ def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFr
 
     ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period.
     """
-    frame = db.query(con, "mart_retention_period_rates", dataset_id=int(dataset_id), as_of=_as_date(as_of),
-                     grain=_check_grain(grain))
-    return _checked(frame, PERIOD_RATE_COLUMNS, "mart_retention_period_rates")
+    frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+                     grain=_check_grain(grain), customer_ids=None)
+    ended = frame[frame["is_complete"]].reset_index(drop=True)
+    return _checked(ended[list(PERIOD_RATE_COLUMNS)], PERIOD_RATE_COLUMNS, "mart_period_activity")
 
 
 # --- shifted-beta-geometric projection ----------------------------------------------------------

@@ -223,9 +223,7 @@ def fit_report(con, dataset_id: int, as_of, unit: str = "week", model: str = "au
 
 
 def _after_as_of_holdout(con, dataset_id, as_of, unit, summary, fitted) -> dict:
-    last_dates = db.query_df(con, "select max(order_date) as last_date from transactions where dataset_id = ?",
-                             [int(dataset_id)])["last_date"]
-    last_date = pd.Timestamp(last_dates.iloc[0]).date() if len(last_dates) and pd.notna(last_dates.iloc[0]) else None
+    last_date = db.last_order_date(con, dataset_id)
     if last_date is None or last_date <= as_of:
         return {"available": False, "note": "No rows after the as-of date: nothing to check predictions against."}
     length = (last_date - as_of).days / clv.UNIT_DAYS[unit]

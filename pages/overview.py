@@ -147,8 +147,7 @@ findings_box(found)
 monthly = data.period_activity(key, as_of, "month", chosen)
 left, right = st.columns(2)
 with left:
-    trend = monthly.rename(columns={"period_start": "month", "revenue_amount": "revenue"})
-    st.plotly_chart(charts.monthly_revenue_figure(trend, fmt.currency()), theme=None,
+    st.plotly_chart(charts.monthly_revenue_figure(monthly, fmt.currency()), theme=None,
                     key="overview_monthly_chart")
 with right:
     st.plotly_chart(charts.rates_figure(monthly, t("chart_rates_title"),

@@ -200,7 +200,7 @@ def test_window_mart_follows_its_contract_and_docs(con):
     frame = db.query(con, "mart_capacity_window_activity", dataset_id=1, change_date="2024-04-01", window_days=30)
     assert tuple(frame.columns) == cap.WINDOW_COLUMNS
     for name, contract in (("mart_capacity_window_activity", cap.WINDOW_COLUMNS),
-                           ("int_capacity_owners", cap.OWNER_COLUMNS)):
+                           ("mart_capacity_owners", cap.OWNER_COLUMNS)):
         assert all(f"--   {column} " in db.sql_text(name) for column in contract), name
 
 

@@ -153,7 +153,7 @@ def test_customer_b_free_sample_then_a_purchase_no_record(con, tiny):
     assert b["avg_order_value"] == pytest.approx(70 / 3)
     assert b["typical_gap_days"] == 5.0 and b["promo_order_share"] == 0.0
     assert pd.isna(b["spend_trend_90d"])  # nothing in the previous 90 days
-    # No record: tenure from the first line (Mar 25 -> 6 days); region = most frequent (South x3, East x1).
+    # No record: tenure from the first line (Mar 25 -> 6 days); region = the earliest line's (South, Mar 25).
     assert b["tenure_days"] == 6 and b["region"] == "South"
     assert pd.isna(b["industry"]) and pd.isna(b["last_nps_score"]) and b["complaints_count"] == 0
 

@@ -1,6 +1,6 @@
 """custlib.filters and the page marts that take a customer list: who matches, and agreement with custlib.
 
-With no filter, mart_page_period_activity must equal kpis.activity_kpis (and retention.period_rates) and
+With no filter, mart_period_activity must equal kpis.activity_kpis (and retention.period_rates) and
 the cohort mart restricted to a customer list counts only them: the pages' numbers are custlib's numbers.
 """
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_campaign_csv_is_utf8_with_bom_and_safe():
 
 def test_period_activity_without_a_filter_equals_custlib_kpis(demo_db):
     con, dataset_id = demo_db
-    monthly = db.query(con, "mart_page_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="month",
+    monthly = db.query(con, "mart_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="month",
                        customer_ids=None).set_index("period_start")
     for label in ("2026-08", "2025-12"):
         period = kpis.parse_period(label)
@@ -118,9 +118,9 @@ def test_a_customer_list_restricts_the_page_marts(demo_db):
     cohorts = retention.cohort_retention(con, dataset_id, AS_OF, "quarter", customer_ids=chosen)
     assert cohorts["cohort_start"].unique().tolist() == [pd.Timestamp("2024-01-01")]
     assert cohorts["cohort_customers"].iloc[0] == len(chosen)
-    activity = db.query(con, "mart_page_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="year",
+    activity = db.query(con, "mart_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="year",
                         customer_ids=chosen).set_index("period_start")
     assert activity.loc[pd.Timestamp("2024-01-01"), "new_customers"] == len(chosen)
-    everyone = db.query(con, "mart_page_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="year",
+    everyone = db.query(con, "mart_period_activity", dataset_id=dataset_id, as_of=AS_OF, grain="year",
                         customer_ids=None).set_index("period_start")
     assert (activity["revenue_amount"] < everyone.loc[activity.index, "revenue_amount"]).all()

@@ -17,7 +17,7 @@ BAR_WIDTH_MS = 24 * 86_400_000  # a month's bar, centred on the 1st: 24 days wid
 def monthly_revenue_figure(monthly: pd.DataFrame, symbol: str) -> go.Figure:
     """Net revenue per month (bars, in ``symbol``) and active customers per month (line, right axis).
 
-    ``monthly`` has the columns of mart_monthly_overview. A month not yet complete on the as-of
+    ``monthly``: rows of mart_period_activity at month grain. A month not yet complete on the as-of
     date is drawn in grey and named as month to date, so it does not read as a drop.
     """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -30,11 +30,12 @@ def monthly_revenue_figure(monthly: pd.DataFrame, symbol: str) -> go.Figure:
         if frame.empty:
             continue
         fig.add_trace(go.Bar(
-            x=frame["month"], y=frame["revenue"], name=name, marker_color=color, width=BAR_WIDTH_MS,
+            x=frame["period_start"], y=frame["revenue_amount"], name=name, marker_color=color,
+            width=BAR_WIDTH_MS,
             hovertemplate=f"{name}: {symbol}%{{y:,.0f}}<extra></extra>",
         ), secondary_y=False)
     fig.add_trace(go.Scatter(
-        x=monthly["month"], y=monthly["active_customers"], name=customers_name, mode="lines+markers",
+        x=monthly["period_start"], y=monthly["active_customers"], name=customers_name, mode="lines+markers",
         line=dict(color=COLORS["secondary"], width=2.5),
         marker=dict(size=7, symbol=["circle" if done else "circle-open" for done in monthly["is_complete"]]),
         hovertemplate=f"{customers_name}: %{{y:,.0f}}<extra></extra>",
@@ -44,7 +45,7 @@ def monthly_revenue_figure(monthly: pd.DataFrame, symbol: str) -> go.Figure:
     half_month = pd.Timedelta(days=16)  # room for the first and last bars, which plotly's autorange cuts
     fig.update_xaxes(tickformat=t("chart_month_tickformat"), hoverformat=t("chart_month_hoverformat"),
                      dtick="M1" if len(monthly) <= 12 else None,
-                     range=[monthly["month"].min() - half_month, monthly["month"].max() + half_month])
+                     range=[monthly["period_start"].min() - half_month, monthly["period_start"].max() + half_month])
     fig.update_yaxes(tickprefix=symbol, tickformat=",~f", rangemode="tozero", secondary_y=False)
     few = monthly["active_customers"].max() <= 10  # whole customers: no 0.5 ticks
     fig.update_yaxes(tickformat=",~f", tickmode="linear" if few else "auto", dtick=1 if few else None,
@@ -62,7 +63,7 @@ def _month_axis(fig: go.Figure, months: pd.Series) -> None:
 def rates_figure(activity: pd.DataFrame, title: str, nps: pd.DataFrame | None = None) -> go.Figure:
     """Retention, churn and repeat-purchase rates per period (lines, %), and NPS (right axis, points).
 
-    ``activity``: rows of mart_page_period_activity (complete periods only are drawn: a period to
+    ``activity``: rows of mart_period_activity (complete periods only are drawn: a period to
     date would read as a drop). ``nps``: rows of retention.nps_over_time, or None.
     """
     done = activity[activity["is_complete"]]

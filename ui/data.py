@@ -28,10 +28,6 @@ from custlib.valuation import ValueSettings
 
 from . import state
 
-# Column contract of custlib/sql/mart_monthly_overview.sql (documented in its header).
-MONTHLY_OVERVIEW_COLUMNS = ("month", "revenue", "orders", "active_customers", "new_customers",
-                            "returns_amount", "is_complete")
-
 log = logging.getLogger(__name__)
 
 # The relay of each open connection (custlib.relay), by id(connection): the command line cannot open the
@@ -114,28 +110,6 @@ def query(name: str, cache_key: tuple[int, int], **params) -> pd.DataFrame:
     Example: ``query("mart_cohort_activity", ds.cache_key, as_of=date(2024, 12, 31), grain="month")``.
     """
     return db.query(get_conn(), name, dataset_id=cache_key[0], **params)
-
-
-def monthly_overview(dataset: db.Dataset) -> pd.DataFrame:
-    """Monthly revenue, orders, customers and returns of ``dataset`` (columns MONTHLY_OVERVIEW_COLUMNS)."""
-    return query("mart_monthly_overview", dataset.cache_key)
-
-
-def headline_months(monthly: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
-    """The month the headline numbers describe and the month they are compared with.
-
-    The latest complete month and the one before it; when no month is complete yet
-    (less than a month of data), the latest month, with nothing to compare with.
-    """
-    if monthly.empty:
-        return None, None
-    complete = monthly[monthly["is_complete"]]
-    if complete.empty:
-        return monthly.iloc[-1], None
-    current_index = complete.index[-1]
-    position = monthly.index.get_loc(current_index)
-    previous = monthly.iloc[position - 1] if position > 0 else None
-    return monthly.loc[current_index], previous
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -230,8 +204,8 @@ def selected_ids(cache_key: tuple[int, int], as_of: date, customer_filter: Custo
 @st.cache_data(show_spinner=False, max_entries=32)
 def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
                     customer_filter: CustomerFilter) -> pd.DataFrame:
-    """Revenue, customers, retention per month/quarter/year up to ``as_of`` (mart_page_period_activity)."""
-    return db.query(get_conn(), "mart_page_period_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
+    """Revenue, customers, retention per month/quarter/year up to ``as_of`` (mart_period_activity)."""
+    return db.query(get_conn(), "mart_period_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
                     customer_ids=selected_ids(cache_key, as_of, customer_filter))
 
 
@@ -367,7 +341,7 @@ def headline_periods(activity: pd.DataFrame) -> tuple[dict | None, dict | None]:
     """The period the headline numbers describe and the one they are compared with (rows as dicts).
 
     The latest complete period and the one before it; when none is complete yet, the period to
-    date, with nothing to compare with. Rows of mart_page_period_activity.
+    date, with nothing to compare with. Rows of mart_period_activity.
     """
     if activity.empty:
         return None, None

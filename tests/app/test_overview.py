@@ -10,7 +10,6 @@ from datetime import date
 import numpy as np
 
 from custlib import audit, db, kpis
-from ui.data import MONTHLY_OVERVIEW_COLUMNS
 from ui.format import money
 
 # Dataset "shop" (hand-computed below). Last order 2024-03-10, so March is partial and
@@ -52,15 +51,21 @@ def chart_spec(at) -> dict:
     return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
-def test_mart_follows_its_column_contract_and_hand_computed_numbers(seed, open_db):
+def monthly_activity(con, name):
+    dataset_id = db.get_dataset(con, name).dataset_id
+    return db.query(con, "mart_period_activity", dataset_id=dataset_id, as_of=db.last_order_date(con, dataset_id),
+                    grain="month", customer_ids=None)
+
+
+def test_period_activity_follows_its_definitions_and_hand_computed_numbers(seed, open_db):
     seed("shop", "transactions", SHOP)
     con = open_db()
-    monthly = db.query(con, "mart_monthly_overview", dataset_id=db.get_dataset(con, "shop").dataset_id)
-    assert tuple(monthly.columns) == MONTHLY_OVERVIEW_COLUMNS
-    header = db.sql_text("mart_monthly_overview").split("with lines as", 1)[0]
-    assert all(re.search(rf"--\s+{column}\s", header) for column in MONTHLY_OVERVIEW_COLUMNS)
-    assert monthly["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
-    assert monthly["revenue"].tolist() == [170.0, 330.0, 500.0]
+    monthly = monthly_activity(con, "shop")
+    header = db.sql_text("mart_period_activity").split("with params as", 1)[0]
+    assert all(re.search(rf"--\s+{column}\s", header) for column in
+               ("revenue_amount", "orders", "active_customers", "new_customers", "is_complete"))
+    assert monthly["period_start"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert monthly["revenue_amount"].tolist() == [170.0, 330.0, 500.0]
     assert monthly["orders"].tolist() == [2, 3, 1]
     assert monthly["active_customers"].tolist() == [2, 2, 1]
     assert monthly["new_customers"].tolist() == [2, 1, 1]
@@ -68,11 +73,11 @@ def test_mart_follows_its_column_contract_and_hand_computed_numbers(seed, open_d
     assert monthly["is_complete"].tolist() == [True, True, False]
 
 
-def test_mart_fills_months_without_orders_with_zeros(seed, open_db):
+def test_period_activity_fills_months_without_orders_with_zeros(seed, open_db):
     seed("gap", "transactions", [OTHER[0], {**OTHER[1], "order_date": "2023-07-31"}])
     con = open_db()
-    monthly = db.query(con, "mart_monthly_overview", dataset_id=db.get_dataset(con, "gap").dataset_id)
-    assert monthly["revenue"].tolist() == [1000.0, 0.0, 250.0]
+    monthly = monthly_activity(con, "gap")
+    assert monthly["revenue_amount"].tolist() == [1000.0, 0.0, 250.0]
     assert monthly["active_customers"].tolist() == [1, 0, 1]
     assert monthly["is_complete"].all()
 

@@ -3,7 +3,7 @@
 -- Parameters: $dataset_id, $as_of (date), $grain ('week' | 'month' | 'quarter'; weeks start on Monday),
 -- $customer_ids (VARCHAR[] of the customers to count, or NULL for every customer: the pages' filters).
 --
--- A purchase is an order line with amount >= 0; a line with amount < 0 is a return or refund.
+-- A purchase is a purchase day of int_customer_days (a line with amount >= 0; amount < 0 is a return).
 -- A customer's cohort is the period of their first purchase. A period counts only once it has
 -- ended on or before $as_of: cells of later periods are NULL (not reached yet, never churn), and
 -- a cohort whose own acquisition period has not ended is left out (its size is still growing).
@@ -23,30 +23,19 @@ selected as (
     select unnest(cast($customer_ids as varchar[])) as customer_id
 ),
 
-lines as (
-    -- Order lines known on as_of. A line without a customer or an amount cannot be placed in a cohort.
-    select
-        t.customer_id,
-        t.amount,
-        cast(date_trunc(p.grain, t.order_date) as date) as period_start
-    from transactions as t
-    cross join params as p
-    where t.dataset_id = $dataset_id
-      and t.order_date <= p.as_of_date
-      and t.customer_id is not null
-      and t.amount is not null
-      and ($customer_ids is null or t.customer_id in (select customer_id from selected))
-),
-
 customer_periods as (
-    -- Grain change: order lines -> one row per customer and period.
+    -- Grain change: customer days known on as_of -> one row per customer and period.
     select
-        customer_id,
-        period_start,
-        bool_or(amount >= 0) as is_purchase,  -- a return alone does not make a customer active
-        sum(amount) as net_amount
-    from lines
-    group by customer_id, period_start
+        d.customer_id,
+        cast(date_trunc(p.grain, d.order_date) as date) as period_start,
+        bool_or(d.is_purchase_day) as is_purchase,  -- a return alone does not make a customer active
+        sum(d.net_amount) as net_amount
+    from int_customer_days as d
+    cross join params as p
+    where d.dataset_id = $dataset_id
+      and d.order_date <= p.as_of_date
+      and ($customer_ids is null or d.customer_id in (select customer_id from selected))
+    group by d.customer_id, cast(date_trunc(p.grain, d.order_date) as date)
 ),
 
 cohorts as (

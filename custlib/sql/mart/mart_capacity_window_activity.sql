@@ -10,8 +10,8 @@
 -- Windows: base   = [change - 2w, change - w)   (who was active before the "before" window)
 --          before = [change - w, change)
 --          after  = [change, change + w)
--- A purchase is a line with amount >= 0 (a return alone does not make a customer active). Satisfaction
--- answers (interactions.satisfaction, 1-5) count by the day of interaction_at.
+-- A purchase is a purchase day of int_customer_days (a return alone does not make a customer active).
+-- Satisfaction answers (int_survey_answers.satisfaction, 1-5) count by the day of interaction_at.
 --
 -- Column contract (grain: customer_id, unique, not null):
 --   customer_id                   VARCHAR
@@ -32,36 +32,34 @@ with bounds as (
 
 purchases as (
     select
-        t.customer_id,
-        bool_or(t.order_date >= b.base_start and t.order_date < b.before_start) as is_active_base,
-        bool_or(t.order_date >= b.before_start and t.order_date < b.change_date) as is_active_before,
-        bool_or(t.order_date >= b.change_date and t.order_date < b.after_end) as is_active_after
-    from transactions as t, bounds as b
-    where t.dataset_id = $dataset_id
-      and t.customer_id is not null
-      and t.amount >= 0
-      and t.order_date >= b.base_start
-      and t.order_date < b.after_end
-    group by t.customer_id
+        d.customer_id,
+        bool_or(d.order_date >= b.base_start and d.order_date < b.before_start) as is_active_base,
+        bool_or(d.order_date >= b.before_start and d.order_date < b.change_date) as is_active_before,
+        bool_or(d.order_date >= b.change_date and d.order_date < b.after_end) as is_active_after
+    from int_customer_days as d
+    cross join bounds as b
+    where d.dataset_id = $dataset_id
+      and d.is_purchase_day
+      and d.order_date >= b.base_start
+      and d.order_date < b.after_end
+    group by d.customer_id
 ),
 
 answers as (
     select
         i.customer_id,
-        coalesce(sum(i.satisfaction) filter (where cast(i.interaction_at as date) < b.change_date), 0)
+        coalesce(sum(i.satisfaction) filter (where i.interaction_date < b.change_date), 0)
             as satisfaction_before_sum,
-        count(i.satisfaction) filter (where cast(i.interaction_at as date) < b.change_date)
-            as satisfaction_before_count,
-        coalesce(sum(i.satisfaction) filter (where cast(i.interaction_at as date) >= b.change_date), 0)
+        count(*) filter (where i.interaction_date < b.change_date) as satisfaction_before_count,
+        coalesce(sum(i.satisfaction) filter (where i.interaction_date >= b.change_date), 0)
             as satisfaction_after_sum,
-        count(i.satisfaction) filter (where cast(i.interaction_at as date) >= b.change_date)
-            as satisfaction_after_count
-    from interactions as i, bounds as b
+        count(*) filter (where i.interaction_date >= b.change_date) as satisfaction_after_count
+    from int_survey_answers as i
+    cross join bounds as b
     where i.dataset_id = $dataset_id
-      and i.customer_id is not null
       and i.satisfaction is not null
-      and cast(i.interaction_at as date) >= b.before_start
-      and cast(i.interaction_at as date) < b.after_end
+      and i.interaction_date >= b.before_start
+      and i.interaction_date < b.after_end
     group by i.customer_id
 ),
 

@@ -2,13 +2,11 @@
 --
 -- Parameters (bound, never string-built):
 --   $dataset_id  INTEGER  the dataset to summarise
---   $as_of       DATE     end of the calibration period; only order lines dated on or before it count
+--   $as_of       DATE     end of the calibration period; only occasions on or before it count
 --   $unit_days   DOUBLE   length of the model's time unit in days (day 1, week 7, month 365.25/12)
 --
--- Purchase occasion rule: a purchase occasion is a day on which the customer has at least one order
--- line of zero or positive amount (a $0 free item is still a purchase). A day with only negative lines
--- (returns, refunds) is not an occasion. Several orders on one day are one occasion. An occasion's spend
--- is that day's NET amount (all lines of the day, returns included), so it can be negative.
+-- Purchase occasions are int_purchase_occasions (the settled rule: a day with a line of zero or positive
+-- amount; its spend is the day's net amount, so it can be negative).
 --
 -- Column contract (grain: customer_id, unique, not null):
 --   customer_id          VARCHAR
@@ -21,25 +19,11 @@
 --   first_purchase_date  DATE
 --   last_purchase_date   DATE
 -- Customers whose lines up to as_of are all returns have no first purchase and no row.
-with lines as (
-    -- A NULL amount or customer cannot be classified as purchase or return: skipped.
-    select customer_id, order_date, amount
-    from transactions
+with occasions as (
+    select customer_id, occasion_date, occasion_number, spend_amount
+    from int_purchase_occasions
     where dataset_id = $dataset_id
-      and order_date <= cast($as_of as date)
-      and customer_id is not null
-      and amount is not null
-),
-
-occasions as (
-    -- grain change: order line -> customer day; keep the days with a line of zero or positive amount
-    select
-        customer_id,
-        order_date as occasion_date,
-        sum(amount) as spend_amount
-    from lines
-    group by customer_id, order_date
-    having max(amount) >= 0
+      and occasion_date <= cast($as_of as date)
 ),
 
 per_customer as (
@@ -48,20 +32,11 @@ per_customer as (
         count(*) as occasions,
         min(occasion_date) as first_purchase_date,
         max(occasion_date) as last_purchase_date,
-        arg_min(spend_amount, occasion_date) as first_spend_amount,
-        count(*) filter (where spend_amount > 0) as positive_occasions,
-        coalesce(sum(spend_amount) filter (where spend_amount > 0), 0) as positive_spend_amount
+        -- repeat occasions only: the first one is the acquisition
+        count(*) filter (where occasion_number > 1 and spend_amount > 0) as spend_frequency,
+        sum(spend_amount) filter (where occasion_number > 1 and spend_amount > 0) as repeat_spend_amount
     from occasions
     group by customer_id
-),
-
-repeat_spend as (
-    -- take the first occasion back out of the positive-spend count and sum (repeat occasions only)
-    select
-        *,
-        positive_occasions - (case when first_spend_amount > 0 then 1 else 0 end) as spend_frequency,
-        positive_spend_amount - greatest(first_spend_amount, 0) as repeat_spend_amount
-    from per_customer
 ),
 
 final as (
@@ -74,7 +49,7 @@ final as (
         case when spend_frequency > 0 then repeat_spend_amount / spend_frequency end as monetary_value,
         first_purchase_date,
         last_purchase_date
-    from repeat_spend
+    from per_customer
 )
 
 select * from final order by customer_id

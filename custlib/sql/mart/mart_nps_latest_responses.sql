@@ -3,8 +3,9 @@
 -- Grain: (customer_id, period_start). Parameters: $dataset_id, $as_of (date), $since (date or NULL:
 -- no lower bound), $grain ('all' | 'week' | 'month' | 'quarter'; weeks start on Monday).
 --
--- With a period grain only periods that have ended on or before $as_of are returned. Customer
--- attributes are today's: the customers table keeps no history.
+-- With a period grain only periods that have ended on or before $as_of are returned. Answers are
+-- int_survey_answers (out-of-scale answers are none). Customer attributes are today's (stg_customers, and
+-- the region rule of int_customer_regions): the customers table keeps no history.
 -- Columns: customer_id, period_start, period_end, nps_score, satisfaction, region, industry,
 -- company_size, account_manager.
 with params as (
@@ -20,22 +21,20 @@ with params as (
 ),
 
 responses as (
-    -- An answer outside its scale is not an answer: NPS is 0-10, satisfaction 1-5.
     select
         i.customer_id,
         i.interaction_at,
         i.import_id,
         i.source_row,
-        case when i.nps_score between 0 and 10 then i.nps_score end as nps_score,
-        case when i.satisfaction between 1 and 5 then i.satisfaction end as satisfaction,
+        i.nps_score,
+        i.satisfaction,
         case when p.grain <> 'all'
              then cast(date_trunc(case when p.grain = 'all' then 'month' else p.grain end, i.interaction_at) as date)
         end as period_start
-    from interactions as i
+    from int_survey_answers as i
     cross join params as p
     where i.dataset_id = $dataset_id
-      and i.customer_id is not null
-      and i.interaction_at < p.as_of_date + interval 1 day  -- all of the as_of day, nothing after
+      and i.interaction_date <= p.as_of_date  -- all of the as_of day, nothing after
       and (p.since_date is null or i.interaction_at >= p.since_date)
 ),
 
@@ -59,11 +58,13 @@ latest_satisfaction as (
 ),
 
 customer_attributes as (
-    -- one row per customer: the one stored last
-    select customer_id, region, industry, company_size, account_manager
-    from customers
-    where dataset_id = $dataset_id
-    qualify row_number() over (partition by customer_id order by import_id desc, source_row desc) = 1
+    -- every customer with a record or a line (int_customer_regions lists both)
+    select r.customer_id, r.region, c.industry, c.company_size, c.account_manager
+    from int_customer_regions as r
+    left join stg_customers as c
+        on c.dataset_id = r.dataset_id and c.customer_id = r.customer_id
+    where r.dataset_id = $dataset_id
+      and (r.region_known_from is null or r.region_known_from <= cast($as_of as date))
 ),
 
 answers as (

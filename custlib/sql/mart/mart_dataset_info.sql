@@ -1,4 +1,5 @@
--- One row per dataset: what `python -m custlib info` prints and the Data page lists.
+-- One row per dataset: what `python -m custlib info` prints and the Data page lists (grain: dataset name).
+-- No parameters: every dataset of the file. Counts are of stored rows (stg_*), usable or not.
 with tx as (
     select
         dataset_id,
@@ -7,16 +8,16 @@ with tx as (
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         sum(amount) as total_amount
-    from transactions
+    from stg_transactions
     group by dataset_id
 ),
 
 cust as (
-    select dataset_id, count(*) as customer_records from customers group by dataset_id
+    select dataset_id, sum(stored_records) as customer_records from stg_customers group by dataset_id
 ),
 
 inter as (
-    select dataset_id, count(*) as interactions from interactions group by dataset_id
+    select dataset_id, count(*) as interactions from stg_interactions group by dataset_id
 ),
 
 final as (
@@ -33,7 +34,7 @@ final as (
         coalesce(inter.interactions, 0) as interactions,
         d.created_at,
         d.updated_at
-    from datasets as d
+    from stg_datasets as d
     left join tx using (dataset_id)
     left join cust using (dataset_id)
     left join inter using (dataset_id)

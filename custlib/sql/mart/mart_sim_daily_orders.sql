@@ -3,13 +3,11 @@
 --
 -- Parameters (bound, never string-built):
 --   $dataset_id  INTEGER  the dataset to read
---   $as_of       DATE     only order lines dated on or before it count; the last day listed
+--   $as_of       DATE     only occasions on or before it count; the last day listed
 --
--- Occasion rule (the one of mart_clv_summary, so these counts add up to the CLV models' purchases):
--- an order here is a purchase occasion, a customer's day with at least one line of amount >= 0;
--- several orders of one customer on one day count once. An occasion is a promotion occasion when one
--- of its sale lines (amount >= 0) has is_promo true (NULL is_promo counts as false). A customer's
--- first occasion is their acquisition ("first"); every later one is a "repeat".
+-- An order here is a purchase occasion (int_purchase_occasions, the rule of mart_clv_summary, so these
+-- counts add up to the CLV models' purchases). A customer's first occasion is their acquisition
+-- ("first"); every later one is a "repeat".
 --
 -- Column contract (grain: order_date, unique, not null; every day from the first occasion to $as_of,
 -- days without any occasion included with zeros):
@@ -22,44 +20,16 @@
 --   promo_repeat_orders    BIGINT  repeat occasions that were promotion occasions
 --   promo_list_amount      DOUBLE  promotion sale lines at list price: sum(amount + discount_amount)
 --   promo_discount_amount  DOUBLE  discount given on those lines (currency)
-with lines as (
-    select
-        customer_id,
-        order_date,
-        amount,
-        coalesce(is_promo, false) as is_promo,
-        -- a missing discount on a promotion line is unknown, counted as no discount
-        coalesce(discount_amount, 0) as discount_amount
-    from transactions
+with occasions as (
+    select *, occasion_number = 1 as is_first
+    from int_purchase_occasions
     where dataset_id = $dataset_id
-      and order_date <= cast($as_of as date)
-      and customer_id is not null
-      and amount is not null
-),
-
-occasions as (
-    -- grain change: order line -> customer day, kept when it has a sale line
-    select
-        customer_id,
-        order_date,
-        coalesce(bool_or(is_promo and amount >= 0), false) as is_promo,
-        coalesce(sum(amount + discount_amount) filter (where is_promo and amount >= 0), 0) as promo_list_amount,
-        coalesce(sum(discount_amount) filter (where is_promo and amount >= 0), 0) as promo_discount_amount
-    from lines
-    group by customer_id, order_date
-    having max(amount) >= 0
-),
-
-ranked as (
-    select
-        *,
-        order_date = min(order_date) over (partition by customer_id) as is_first
-    from occasions
+      and occasion_date <= cast($as_of as date)
 ),
 
 per_day as (
     select
-        order_date,
+        occasion_date as order_date,
         count(*) as orders,
         count(*) filter (where is_first) as first_orders,
         count(*) filter (where is_promo) as promo_orders,
@@ -67,15 +37,16 @@ per_day as (
         count(*) filter (where is_promo and not is_first) as promo_repeat_orders,
         sum(promo_list_amount) as promo_list_amount,
         sum(promo_discount_amount) as promo_discount_amount
-    from ranked
-    group by order_date
+    from occasions
+    group by occasion_date
 ),
 
 calendar as (
+    -- DuckDB's generate_series; SQLGlot writes Spark's sequence/explode for it
     select cast(day as date) as order_date
     from generate_series(
-        (select min(order_date) from occasions)::timestamp,
-        cast($as_of as date)::timestamp,
+        cast((select min(order_date) from per_day) as timestamp),
+        cast(cast($as_of as date) as timestamp),
         interval 1 day
     ) as t(day)
 ),
