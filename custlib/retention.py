@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from . import db
+from .contracts import checked as _checked
 
 GRAINS = ("week", "month", "quarter")
 GROUP_COLUMNS = ("region", "industry", "company_size", "account_manager")
@@ -570,10 +571,3 @@ def _as_periods(periods, minimum: int) -> np.ndarray:
     if np.any(t < minimum) or np.any(t != np.round(t)):
         raise ValueError(f"periods must be whole numbers from {minimum}")
     return t
-
-
-def _checked(frame: pd.DataFrame, contract: tuple[str, ...], name: str) -> pd.DataFrame:
-    """``frame`` if its columns are exactly the declared contract, else a loud error (SQL drift)."""
-    if tuple(frame.columns) != contract:
-        raise RuntimeError(f"{name} returned columns {list(frame.columns)}, but its contract is {list(contract)}")
-    return frame

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from custlib import db, segments
+from custlib.segments import rfm
 from custlib.segments import (NEW_LABEL, SEGMENTS, STAGES, TIERS, LifecycleThresholds, RFMClusterer, SegmentRule,
                               lifecycle_stages, migration_matrix, quintile_scores, rfm_segments, segment_from_scores,
                               value_tiers)
@@ -84,13 +86,13 @@ def test_missing_values_are_refused():
 # --- named segments ----------------------------------------------------------------
 
 def test_rules_table_covers_each_r_f_cell_exactly_once():
-    grid = segments._segment_grid()
+    grid = rfm._segment_grid()
     assert sorted(np.unique(grid)) == list(range(len(segments.SEGMENT_RULES)))
     assert len(SEGMENTS) == 11 and len(set(SEGMENTS)) == 11
     with pytest.raises(ValueError, match="overlaps"):
-        segments._segment_grid(segments.SEGMENT_RULES + (SegmentRule("extra", 5, 5, 5, 5, ""),))
+        rfm._segment_grid(segments.SEGMENT_RULES + (SegmentRule("extra", 5, 5, 5, 5, ""),))
     with pytest.raises(ValueError, match="no segment rule covers R=1, F=1"):
-        segments._segment_grid(tuple(r for r in segments.SEGMENT_RULES if r.segment != "lost"))
+        rfm._segment_grid(tuple(r for r in segments.SEGMENT_RULES if r.segment != "lost"))
 
 
 @pytest.mark.parametrize(("r", "f", "segment"), [
@@ -100,7 +102,7 @@ def test_rules_table_covers_each_r_f_cell_exactly_once():
 ])
 def test_segment_of_a_cell_matches_the_docstring_table(r, f, segment):
     assert segment_from_scores([r], [f]).tolist() == [segment]
-    assert f"**{segment}**" in segments.__doc__
+    assert f"**{segment}**" in rfm.__doc__
 
 
 @PROPERTY
@@ -311,6 +313,8 @@ def test_clusterer_finds_the_three_groups_and_names_them():
     assert model.descriptions_[2] == "lapsed, infrequent, low spend"
     assert (model.predict(data) == model.labels_).all()
     assert model.cluster_sizes_.tolist() == [300, 300, 300]
+    # learned state ends in "_" (scikit-learn contract): the k-means label -> cluster map is a permutation
+    assert sorted(model.relabel_) == [0, 1, 2] and not [name for name in vars(model) if name.startswith("_")]
     # same seed, same answer; settings survive clone (scikit-learn contract)
     assert (again.labels_ == model.labels_).all()
 
@@ -318,6 +322,8 @@ def test_clusterer_finds_the_three_groups_and_names_them():
 def test_clusterer_needs_fitting_and_the_rfm_columns():
     with pytest.raises(NotFittedError):
         RFMClusterer().predict(_three_groups())
+    with pytest.raises(NotFittedError):
+        check_is_fitted(RFMClusterer())  # nothing learned is set before fit
     with pytest.raises(ValueError, match="missing columns"):
         RFMClusterer().fit(pd.DataFrame({"x": [1.0, 2.0]}))
 

@@ -1,4 +1,4 @@
-"""Promotion vs loyalty simulator (custlib/simulate.py).
+"""Promotion vs loyalty simulator (custlib/simulate/).
 
 Numbers come from closed forms (the exponential reach curve; the BG/NBD new-customer expectation,
 Fader, Hardie & Lee 2005a eq. 7, evaluated here with scipy's 2F1 directly), from properties that must
