@@ -185,8 +185,9 @@ class _BaseFitter(BaseEstimator):
     which rescale with the data) and ``_negll(log_params, data)`` returning the mean negative
     log-likelihood and its gradient in log-parameters (gradient ``None``: finite differences are used).
 
-    Parameters are optimised on the log scale (so they stay positive) with L-BFGS-B, with the data
-    rescaled so that times (or money) are of order 1 and every parameter starts at 1.
+    ``_maximise`` optimises the parameters on the log scale (so they stay positive) with L-BFGS-B, with
+    the data rescaled so that times (or money) are of order 1 and every parameter starts at 1. A fitter
+    with an optimiser of its own (the sBG) calls ``_hessian`` and ``_set_estimates`` itself.
 
     Learned attributes: ``params_`` (named Series), ``log_likelihood_`` (on the caller's units),
     ``n_customers_``, ``covariance_`` (of the log-parameters, the inverse Hessian of the negative
@@ -239,26 +240,36 @@ class _BaseFitter(BaseEstimator):
         # Back to the caller's units: alpha, beta (time) and gamma (money) scale with the data.
         shift = np.array([np.log(scale) if name in self._time_params else 0.0 for name in self._param_names])
         log_params = theta - shift
-        params = np.exp(log_params)
-        try:
-            covariance = np.linalg.inv(hessian)
-            if not np.all(np.isfinite(covariance)) or np.any(np.diag(covariance) <= 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            covariance = np.full((k, k), np.nan)
-        se_log = np.sqrt(np.diag(covariance))
-        names = list(self._param_names)
-        self.params_ = pd.Series(params, index=names, name="estimate")
-        self.covariance_ = pd.DataFrame(covariance, index=names, columns=names)
-        self.standard_errors_ = pd.Series(params * se_log, index=names, name="standard error")
-        self.confidence_intervals_ = pd.DataFrame(
-            {"lower 95% bound": np.exp(log_params - _Z95 * se_log),
-             "upper 95% bound": np.exp(log_params + _Z95 * se_log)}, index=names)
+        self._set_estimates(np.exp(log_params), log_params, hessian)
         self.n_customers_ = int(round(n_customers))
         self.log_likelihood_ = float(-self._negll(log_params, data | self._unscaled(data, scale))[0] * total)
 
     def _unscaled(self, data: dict, scale: float) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _set_estimates(self, params: np.ndarray, log_params: np.ndarray, hessian: np.ndarray | None) -> None:
+        """``params_``, ``covariance_``, ``standard_errors_`` and ``confidence_intervals_`` from the
+        estimates (natural and log scale) and the Hessian of the total negative log-likelihood in
+        log-parameters. Without a Hessian (known parameters, a fit without a sample size) or with a
+        singular one, the uncertainty is NaN."""
+        k = len(params)
+        covariance = np.full((k, k), np.nan)
+        if hessian is not None:
+            try:
+                inverse = np.linalg.inv(hessian)
+            except np.linalg.LinAlgError:
+                inverse = covariance
+            if np.all(np.isfinite(inverse)) and np.all(np.diag(inverse) > 0):
+                covariance = inverse
+        se_log = np.sqrt(np.diag(covariance))
+        names = list(self._param_names)
+        self.params_ = pd.Series(params, index=names, name="estimate")
+        self.covariance_ = pd.DataFrame(covariance, index=names, columns=names)
+        self.standard_errors_ = pd.Series(params * se_log, index=names, name="standard error")
+        with np.errstate(over="ignore"):  # a parameter with no upper bound to speak of has bound inf
+            self.confidence_intervals_ = pd.DataFrame(
+                {"lower 95% bound": np.exp(log_params - _Z95 * se_log),
+                 "upper 95% bound": np.exp(log_params + _Z95 * se_log)}, index=names)
 
     def _hessian(self, theta: np.ndarray, data: dict, grad0: np.ndarray) -> np.ndarray:
         """Hessian of the mean negative log-likelihood in log-parameters: forward differences of the
@@ -306,11 +317,7 @@ class _BaseFitter(BaseEstimator):
         values = np.array([float(params[name]) for name in names])
         if np.any(~np.isfinite(values) | (values <= 0)):
             raise ValueError(f"{cls.__name__} parameters must be positive numbers, got {params}.")
-        model.params_ = pd.Series(values, index=names, name="estimate")
-        model.covariance_ = pd.DataFrame(np.nan, index=names, columns=names)
-        model.standard_errors_ = pd.Series(np.nan, index=names, name="standard error")
-        model.confidence_intervals_ = pd.DataFrame(np.nan, index=names,
-                                                   columns=["lower 95% bound", "upper 95% bound"])
+        model._set_estimates(values, np.log(values), None)
         model.n_customers_ = 0
         model.log_likelihood_ = np.nan
         return model
