@@ -26,13 +26,14 @@ Conventions shared by every function here
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from . import db
 from .clv import FitFailed, ShiftedBetaGeometric
+from .features import as_date
 
 GRAINS = ("week", "month", "quarter")
 GROUP_COLUMNS = ("region", "industry", "company_size", "account_manager")
@@ -96,7 +97,7 @@ def cohort_retention(con, dataset_id: int, as_of, grain: str = "month",
     A return booked in a period before the customer's first purchase period belongs to no cell.
     ``customer_ids`` limits every count to those customers (None: everyone).
     """
-    frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+    frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=as_date(as_of),
                      grain=_check_grain(grain), customer_ids=None if customer_ids is None else list(customer_ids))
     return _checked(frame, COHORT_COLUMNS, "mart_cohort_activity")
 
@@ -143,7 +144,7 @@ def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFr
 
     ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period.
     """
-    frame = db.query(con, "mart_retention_period_rates", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+    frame = db.query(con, "mart_retention_period_rates", dataset_id=int(dataset_id), as_of=as_date(as_of),
                      grain=_check_grain(grain))
     return _checked(frame, PERIOD_RATE_COLUMNS, "mart_retention_period_rates")
 
@@ -280,7 +281,7 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
     table = _nps_table(answers, keys + ["period_start"])
     if answers.empty:
         return table.assign(period_end=pd.Series(dtype="datetime64[us]"))[_nps_order(keys, True)]
-    starts = _period_starts(answers["period_start"].min(), _as_date(as_of), grain)
+    starts = _period_starts(answers["period_start"].min(), as_date(as_of), grain)
     if keys:
         full_index = pd.MultiIndex.from_product([table["group"].drop_duplicates(), starts],
                                                 names=["group", "period_start"])
@@ -294,8 +295,8 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
 
 
 def _latest_answers(con, dataset_id, as_of, grain, since) -> pd.DataFrame:
-    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=_as_date(as_of),
-                     since=None if since is None else _as_date(since), grain=grain)
+    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=as_date(as_of),
+                     since=None if since is None else as_date(since), grain=grain)
     frame = _checked(frame, NPS_LATEST_COLUMNS, "mart_nps_latest_responses")
     frame["nps_score"] = frame["nps_score"].astype("float64")
     frame["satisfaction"] = frame["satisfaction"].astype("float64")
@@ -366,18 +367,6 @@ def _nps_order(keys: list[str], with_period: bool) -> list[str]:
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-def _as_date(value) -> date:
-    """``as_of``-like input (date, datetime, Timestamp, ISO string) as a calendar date."""
-    if value is None:
-        raise ValueError("as_of is required: the day the figures are computed as of")
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"{value!r} is not a date")
-    return stamp.date()
-
 
 def _check_grain(grain: str) -> str:
     if grain not in GRAINS:

@@ -3,11 +3,10 @@ touches the database (the named query ``mart_clv_summary``). Fitters take the fr
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
 from .. import db
+from ..features import as_date
 from .base import UNIT_DAYS
 
 
@@ -16,10 +15,6 @@ def _unit_days(unit: str) -> float:
         return UNIT_DAYS[unit]
     except KeyError:
         raise ValueError(f"unit must be one of {sorted(UNIT_DAYS)}, got {unit!r}.") from None
-
-
-def _as_date(value) -> date:
-    return pd.Timestamp(value).date()
 
 
 def summary_as_of(con, dataset_id: int, as_of, unit: str = "week") -> pd.DataFrame:
@@ -32,7 +27,7 @@ def summary_as_of(con, dataset_id: int, as_of, unit: str = "week") -> pd.DataFra
     ``monetary_value`` is the mean of the repeat occasions with positive spend (NaN when there is
     none; ``spend_frequency`` counts them and is the frequency to give :class:`GammaGammaFitter`).
     """
-    frame = db.query(con, "mart_clv_summary", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+    frame = db.query(con, "mart_clv_summary", dataset_id=int(dataset_id), as_of=as_date(as_of),
                      unit_days=_unit_days(unit))
     columns = ["customer_id", "frequency", "recency", "T", "monetary_value", "spend_frequency",
                "first_purchase_date", "last_purchase_date"]
@@ -49,7 +44,7 @@ def holdout_purchases(con, dataset_id: int, cal_end, holdout_end) -> pd.Series:
     i.e. frequency as of holdout_end minus frequency as of cal_end. Returns a Series indexed by
     customer_id, named ``holdout_purchases``.
     """
-    cal_end, holdout_end = _as_date(cal_end), _as_date(holdout_end)
+    cal_end, holdout_end = as_date(cal_end), as_date(holdout_end)
     if holdout_end < cal_end:
         raise ValueError("holdout_end must not be before cal_end.")
     cal = db.query(con, "mart_clv_summary", dataset_id=int(dataset_id), as_of=cal_end, unit_days=1.0)
