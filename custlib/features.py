@@ -101,7 +101,10 @@ WINDOWS_DAYS: tuple[int, ...] = (90, 180, 365)
 
 
 def as_date(value: date | datetime | str | pd.Timestamp) -> date:
-    """``value`` as a calendar date (a timestamp keeps its day); raises ValueError on nonsense."""
+    """``value`` (a date, datetime, pd.Timestamp, numpy datetime64 or ISO string) as a calendar date
+    (a timestamp keeps its day); raises ValueError on nonsense or None."""
+    if value is None:
+        raise ValueError("as_of is required: the day the figures are computed as of")
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     stamp = pd.Timestamp(value)

@@ -26,14 +26,15 @@ Conventions shared by every function here
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
 
 from . import db
 from .contracts import checked as _checked
+from .clv import FitFailed, ShiftedBetaGeometric
+from .features import as_date
 
 GRAINS = ("week", "month", "quarter")
 GROUP_COLUMNS = ("region", "industry", "company_size", "account_manager")
@@ -97,7 +98,7 @@ def cohort_retention(con, dataset_id: int, as_of, grain: str = "month",
     A return booked in a period before the customer's first purchase period belongs to no cell.
     ``customer_ids`` limits every count to those customers (None: everyone).
     """
-    frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+    frame = db.query(con, "mart_cohort_activity", dataset_id=int(dataset_id), as_of=as_date(as_of),
                      grain=_check_grain(grain), customer_ids=None if customer_ids is None else list(customer_ids))
     return _checked(frame, COHORT_COLUMNS, "mart_cohort_activity")
 
@@ -144,162 +145,13 @@ def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFr
 
     ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period.
     """
-    frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=_as_date(as_of),
+    frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=as_date(as_of),
                      grain=_check_grain(grain), customer_ids=None)
     ended = frame[frame["is_complete"]].reset_index(drop=True)
     return _checked(ended[list(PERIOD_RATE_COLUMNS)], PERIOD_RATE_COLUMNS, "mart_period_activity")
 
 
 # --- shifted-beta-geometric projection ----------------------------------------------------------
-
-class NotFittedError(ValueError, AttributeError):
-    """A model was asked for predictions before ``fit`` (same bases as scikit-learn's)."""
-
-
-class ShiftedBetaGeometric:
-    """The shifted-beta-geometric (sBG) model of customer survival.
-
-    Fader, P. S. and Hardie, B. G. S. (2007), "How to Project Customer Retention", Journal of
-    Interactive Marketing 21(1), 76-90. Each customer churns at the end of any period with their own
-    probability theta, constant over time; theta varies across customers as Beta(alpha, beta). Then
-    (paper eqs. 4-6, 8)::
-
-        P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)        t = 1, 2, ...
-        S(t)     = B(alpha, beta + t) / B(alpha, beta)                  S(0) = 1
-        r(t)     = S(t) / S(t-1) = (beta + t - 1) / (alpha + beta + t - 1)
-
-    and the log-likelihood of a cohort observed for ``t_f`` periods is eq. (B3)::
-
-        LL = sum_{t=1..t_f} n_t ln P(T = t) + (n - sum n_t) ln S(t_f)
-
-    with n_t customers lost in period t. It is maximised over (ln alpha, ln beta) with scipy's
-    L-BFGS-B and the analytic gradient.
-
-    Caveat: the sBG describes *contractual* survival (a customer who cancels is gone for good). A
-    non-contract business has no cancellation event; :func:`project_cohorts` applies the model to
-    "still active in period k" curves, made non-increasing first (see there). Read its projections
-    as a smooth, conservative extrapolation, not as contract renewals.
-
-    Parameters
-    ----------
-    initial_params : (alpha, beta) where the optimiser starts.
-    max_iter : iteration limit of the optimiser.
-
-    Attributes (after ``fit``)
-    --------------------------
-    params_ : pd.Series named ``alpha``, ``beta``.
-    log_likelihood_ : float, eq. (B3) at ``params_``. With ``survival`` shares it is per customer
-        of the cohort (the counts are the shares); with ``alive_counts`` it is the cohort's total.
-    standard_errors_ : pd.Series ``alpha``, ``beta`` from the observed information (delta method
-        from the log scale); NaN when fitted on shares, which carry no sample size.
-    n_periods_ : int, periods observed after period 0 (t_f).
-    """
-
-    def __init__(self, initial_params: tuple[float, float] = (1.0, 1.0), max_iter: int = 1000):
-        self.initial_params = initial_params
-        self.max_iter = max_iter
-
-    # fitting
-
-    def fit(self, survival=None, *, alive_counts=None) -> "ShiftedBetaGeometric":
-        """Fit to one cohort's survival curve.
-
-        Give exactly one of:
-
-        - ``survival``: shares still alive at t = 0, 1, ..., t_f; the first must be 1, values in
-          0..1, never increasing (e.g. ``[1, .631, .468, ...]``).
-        - ``alive_counts``: customers still alive at t = 0, 1, ..., t_f (e.g. ``[1000, 631, ...]``);
-          non-negative, never increasing, the first positive.
-
-        At least 3 values (period 0 and two more) are needed: two parameters need two observed
-        transitions. Returns ``self``.
-        """
-        if (survival is None) == (alive_counts is None):
-            raise ValueError("give exactly one of survival (shares) or alive_counts (customers)")
-        if survival is not None:
-            alive = _as_curve(survival, "survival")
-            if not np.isclose(alive[0], 1.0):
-                raise ValueError(f"survival must start at 1 (everybody is alive at t = 0); it starts at {alive[0]:g}")
-            if alive.min() < 0 or alive.max() > 1 + 1e-9:
-                raise ValueError("survival shares must lie in 0..1; pass customer counts as alive_counts=")
-        else:
-            alive = _as_curve(alive_counts, "alive_counts")
-            if alive[0] <= 0 or alive.min() < 0:
-                raise ValueError("alive_counts must be non-negative and start with a positive cohort size")
-        lost = alive[:-1] - alive[1:]
-        t_f = len(alive) - 1
-        start = np.log(np.asarray(self.initial_params, dtype=float))
-        scale = alive[0]
-        result = optimize.minimize(
-            lambda x: tuple(v / scale for v in _sbg_negative_ll(x, lost, alive[-1])),
-            start, jac=True, method="L-BFGS-B", bounds=[(-20.0, 20.0)] * 2,
-            options={"maxiter": self.max_iter},
-        )
-        if not np.all(np.isfinite(result.x)) or (not result.success and result.nit >= self.max_iter):
-            raise RuntimeError(f"the sBG fit did not converge: {result.message}")
-        alpha, beta = np.exp(result.x)
-        self.params_ = pd.Series({"alpha": alpha, "beta": beta}, name="value")
-        self.log_likelihood_ = -float(_sbg_negative_ll(result.x, lost, alive[-1])[0])
-        self.n_periods_ = t_f
-        self.standard_errors_ = pd.Series({"alpha": np.nan, "beta": np.nan}, name="standard_error")
-        if alive_counts is not None:
-            self.standard_errors_[:] = np.exp(result.x) * _log_scale_standard_errors(result.x, lost, alive[-1])
-        return self
-
-    # predictions
-
-    def predict_survival(self, periods) -> np.ndarray:
-        """S(t): share of the cohort still alive at the end of each period t (t = 0, 1, ...)."""
-        alpha, beta = self._fitted_params()
-        t = _as_periods(periods, minimum=0)
-        return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
-
-    def predict_retention_rate(self, periods) -> np.ndarray:
-        """r(t) = S(t) / S(t-1): share of those alive at t - 1 still alive at t (t = 1, 2, ...)."""
-        alpha, beta = self._fitted_params()
-        t = _as_periods(periods, minimum=1)
-        return (beta + t - 1) / (alpha + beta + t - 1)
-
-    def _fitted_params(self) -> tuple[float, float]:
-        if not hasattr(self, "params_"):
-            raise NotFittedError("This ShiftedBetaGeometric is not fitted yet: call fit(...) first.")
-        return float(self.params_["alpha"]), float(self.params_["beta"])
-
-
-def _sbg_negative_ll(log_params, lost, alive_at_end) -> tuple[float, np.ndarray]:
-    """Minus eq. (B3) and its gradient with respect to (ln alpha, ln beta)."""
-    alpha, beta = np.exp(log_params)
-    t = np.arange(1, len(lost) + 1, dtype=float)
-    t_f = float(len(lost))
-    base = special.betaln(alpha, beta)
-    log_p = special.betaln(alpha + 1, beta + t - 1) - base
-    log_s = special.betaln(alpha, beta + t_f) - base
-    ll = float(lost @ log_p) + (alive_at_end * log_s if alive_at_end > 0 else 0.0)
-    psi = special.digamma
-    d_base_a, d_base_b = psi(alpha) - psi(alpha + beta), psi(beta) - psi(alpha + beta)
-    d_a = lost @ (psi(alpha + 1) - psi(alpha + beta + t) - d_base_a)
-    d_b = lost @ (psi(beta + t - 1) - psi(alpha + beta + t) - d_base_b)
-    if alive_at_end > 0:
-        d_a += alive_at_end * (psi(alpha) - psi(alpha + beta + t_f) - d_base_a)
-        d_b += alive_at_end * (psi(beta + t_f) - psi(alpha + beta + t_f) - d_base_b)
-    return -ll, -np.array([d_a * alpha, d_b * beta])
-
-
-def _log_scale_standard_errors(log_params, lost, alive_at_end, step: float = 1e-5) -> np.ndarray:
-    """Standard errors of (ln alpha, ln beta): the inverse Hessian of -LL by central differences."""
-    hessian = np.empty((2, 2))
-    for j in range(2):
-        shift = np.zeros(2)
-        shift[j] = step
-        hessian[:, j] = (_sbg_negative_ll(log_params + shift, lost, alive_at_end)[1]
-                         - _sbg_negative_ll(log_params - shift, lost, alive_at_end)[1]) / (2 * step)
-    hessian = (hessian + hessian.T) / 2
-    try:
-        variances = np.diag(np.linalg.inv(hessian))
-    except np.linalg.LinAlgError:
-        return np.full(2, np.nan)
-    return np.sqrt(np.where(variances > 0, variances, np.nan))
-
 
 def project_cohorts(matrix: pd.DataFrame, periods_ahead: int) -> pd.DataFrame:
     """Observed and sBG-projected survival of each cohort, ``periods_ahead`` periods past its data.
@@ -309,9 +161,9 @@ def project_cohorts(matrix: pd.DataFrame, periods_ahead: int) -> pd.DataFrame:
     ``retention_matrix(cohort_retention(...))`` returns. Each cohort's observed values are the
     leading non-NaN cells; period 0 must be 1.
 
-    Non-contract caveat: the shifted-beta-geometric model (:class:`ShiftedBetaGeometric`, Fader &
-    Hardie 2007) is a model of contractual survival, where a lost customer never returns. Here it
-    is applied to "still active in period k" curves, where a customer can skip a period and come
+    Non-contract caveat: the shifted-beta-geometric model (:class:`custlib.clv.ShiftedBetaGeometric`,
+    Fader & Hardie 2007) is a model of contractual survival, where a lost customer never returns. Here
+    it is applied to "still active in period k" curves, where a customer can skip a period and come
     back, so the observed share can rise. The curve is therefore made non-increasing with a running
     minimum before fitting (``survival_share`` on observed rows). This ignores customers who come
     back after a gap, so the projection is conservative.
@@ -362,7 +214,7 @@ def project_cohorts(matrix: pd.DataFrame, periods_ahead: int) -> pd.DataFrame:
         else:
             try:
                 model = ShiftedBetaGeometric().fit(survival)
-            except RuntimeError as exc:
+            except FitFailed as exc:
                 piece["note"] = str(exc)
         if piece["note"] is None:
             k = np.arange(n_observed + periods_ahead)
@@ -431,7 +283,7 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
     table = _nps_table(answers, keys + ["period_start"])
     if answers.empty:
         return table.assign(period_end=pd.Series(dtype="datetime64[us]"))[_nps_order(keys, True)]
-    starts = _period_starts(answers["period_start"].min(), _as_date(as_of), grain)
+    starts = _period_starts(answers["period_start"].min(), as_date(as_of), grain)
     if keys:
         full_index = pd.MultiIndex.from_product([table["group"].drop_duplicates(), starts],
                                                 names=["group", "period_start"])
@@ -445,8 +297,8 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
 
 
 def _latest_answers(con, dataset_id, as_of, grain, since) -> pd.DataFrame:
-    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=_as_date(as_of),
-                     since=None if since is None else _as_date(since), grain=grain)
+    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=as_date(as_of),
+                     since=None if since is None else as_date(since), grain=grain)
     frame = _checked(frame, NPS_LATEST_COLUMNS, "mart_nps_latest_responses")
     frame["nps_score"] = frame["nps_score"].astype("float64")
     frame["satisfaction"] = frame["satisfaction"].astype("float64")
@@ -518,18 +370,6 @@ def _nps_order(keys: list[str], with_period: bool) -> list[str]:
 
 # --- small helpers ------------------------------------------------------------------------------
 
-def _as_date(value) -> date:
-    """``as_of``-like input (date, datetime, Timestamp, ISO string) as a calendar date."""
-    if value is None:
-        raise ValueError("as_of is required: the day the figures are computed as of")
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"{value!r} is not a date")
-    return stamp.date()
-
-
 def _check_grain(grain: str) -> str:
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}; got {grain!r}")
@@ -552,22 +392,3 @@ def _period_starts(first_start, as_of: date, grain: str) -> pd.DatetimeIndex:
     return starts[ends <= pd.Timestamp(as_of)].rename("period_start")
 
 
-def _as_curve(values, name: str) -> np.ndarray:
-    curve = np.asarray(values, dtype=float).ravel()
-    if len(curve) < 3:
-        raise ValueError(f"{name} needs period 0 and at least two later periods; got {len(curve)} value(s)")
-    if not np.all(np.isfinite(curve)):
-        raise ValueError(f"{name} must be finite numbers (no NaN): pass only the observed periods")
-    rises = np.flatnonzero(np.diff(curve) > 1e-12)
-    if len(rises):
-        t = rises[0] + 1
-        raise ValueError(f"{name} must never increase: period {t} is {curve[t]:g} after {curve[t - 1]:g} "
-                         f"(in survival a lost customer does not come back)")
-    return curve
-
-
-def _as_periods(periods, minimum: int) -> np.ndarray:
-    t = np.asarray(periods, dtype=float)
-    if np.any(t < minimum) or np.any(t != np.round(t)):
-        raise ValueError(f"periods must be whole numbers from {minimum}")
-    return t

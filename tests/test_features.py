@@ -264,3 +264,18 @@ def test_random_data_invariants(con):
     days_ago = (as_of - tx["order_date"]).dt.days
     assert frame["spend_last_180d"].sum() == pytest.approx(tx.loc[days_ago.between(0, 179), "amount"].sum())
     assert frame["spend_prev_180d"].sum() == pytest.approx(tx.loc[days_ago.between(180, 359), "amount"].sum())
+
+
+@pytest.mark.parametrize("value", ["2024-01-31", "2024-01-31T23:59:59", date(2024, 1, 31), pd.Timestamp("2024-01-31 12:00"),
+                                   pd.Timestamp("2024-01-31 12:00").to_pydatetime(), np.datetime64("2024-01-31"),
+                                   np.datetime64("2024-01-31T23:59:59.123456789")])
+def test_as_date_takes_every_kind_of_date_the_readers_get(value):
+    # features, clv.summary and retention all read their as_of through this one converter
+    assert features.as_date(value) == date(2024, 1, 31) and type(features.as_date(value)) is date
+
+
+@pytest.mark.parametrize("value, message", [(None, "as_of is required"), (pd.NaT, "must be a date"),
+                                            (np.datetime64("NaT"), "must be a date"), ("", "must be a date")])
+def test_as_date_refuses_a_missing_date(value, message):
+    with pytest.raises(ValueError, match=message):
+        features.as_date(value)

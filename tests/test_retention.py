@@ -1,4 +1,4 @@
-"""Cohort retention, period rates, the sBG projection and NPS (custlib/retention.py).
+"""Cohort retention, period rates, the sBG projection and NPS (custlib/retention.py, custlib/clv/sbg.py).
 
 Numbers come from a hand-computed fixture (worked in the comments), from Fader & Hardie (2007),
 and from parameters recovered on simulated data.
@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
 
-from custlib import db, retention
-from custlib.retention import ShiftedBetaGeometric
+from custlib import clv, db, retention
+from custlib.clv import ShiftedBetaGeometric
 
 # --- the hand fixture ---------------------------------------------------------------------------
 # Order lines (negative = return). Purchases (amount >= 0) make a customer active.
@@ -301,7 +302,7 @@ def test_sbg_recovers_parameters_from_simulated_cohort():
 
 
 def test_sbg_predictions_are_consistent_and_checked():
-    with pytest.raises(retention.NotFittedError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ShiftedBetaGeometric().predict_survival([1, 2])
     model = ShiftedBetaGeometric().fit([1.0, .6, .45, .38])
     t = np.arange(1, 20)
@@ -317,9 +318,21 @@ def test_sbg_predictions_are_consistent_and_checked():
         ShiftedBetaGeometric().fit([1.0, .4, .3], alive_counts=[10, 4, 3])
 
 
+def test_sbg_follows_the_fitter_contract():
+    model = ShiftedBetaGeometric()
+    alive = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
+    assert model.fit(alive_counts=alive) is model and model.get_params() == {"initial_params": (1.0, 1.0),
+                                                                             "max_iter": 1000}
+    assert "fit" not in vars(model)
+    table = model.summary()  # estimates, standard errors and 95% intervals, as for the CLV fitters
+    assert (table["lower 95% bound"] < table["estimate"]).all() and (table["estimate"] < table["upper 95% bound"]).all()
+    assert ShiftedBetaGeometric().fit(alive / 1000).standard_errors_.isna().all()  # shares: no sample size
+    with pytest.raises(clv.FitFailed, match="the sBG fit did not converge"):
+        ShiftedBetaGeometric(max_iter=1).fit(alive_counts=alive)
+
+
 def test_project_cohorts_extends_fitted_curves_and_explains_gaps():
-    truth = ShiftedBetaGeometric()
-    truth.params_ = pd.Series({"alpha": 0.7, "beta": 1.2})
+    truth = ShiftedBetaGeometric.from_params(alpha=0.7, beta=1.2)
     exact = truth.predict_survival(np.arange(8))
     matrix = pd.DataFrame([exact, np.r_[1.0, .4, .45, .3, [NAN] * 4], np.r_[1.0, .5, [NAN] * 6]],
                           index=["old", "bumpy", "young"], columns=range(8))
