@@ -9,14 +9,13 @@
 -- a cohort whose own acquisition period has not ended is left out (its size is still growing).
 -- Columns: see COHORT_COLUMNS in custlib/retention.py.
 with params as (
+    -- the chosen grain and its period length (int_period_grains; NULL for a grain it does not list)
     select
         cast($as_of as date) as as_of_date,
-        cast($grain as varchar) as grain,
-        case cast($grain as varchar)
-            when 'week' then interval 7 day
-            when 'month' then interval 1 month
-            when 'quarter' then interval 3 month
-        end as period_length
+        chosen.grain,
+        g.period_length
+    from (select cast($grain as varchar) as grain) as chosen
+    left join int_period_grains as g using (grain)
 ),
 
 selected as (

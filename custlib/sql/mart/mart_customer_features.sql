@@ -1,4 +1,4 @@
--- One row per customer with at least one order line on or before $as_of.
+-- One row per customer with at least one order line on or before $as_of (grain: customer_id).
 -- Params: $dataset_id INTEGER, $as_of DATE, $days_per_unit DOUBLE (1, 7 or 365.25/12).
 -- The column contract, with units, is custlib.features.FEATURE_COLUMNS; a test fails when the two drift.
 -- Nothing dated after $as_of is read: order days, interactions and line regions are cut first. (The

@@ -1,5 +1,7 @@
 -- One row per dataset: what `python -m custlib info` prints and the Data page lists (grain: dataset name).
 -- No parameters: every dataset of the file. Counts are of stored rows (stg_*), usable or not.
+-- Columns: name, is_active, version, customers, transactions, first_order_date, last_order_date,
+-- total_amount (net, currency), customer_records, interactions, created_at, updated_at.
 with tx as (
     select
         dataset_id,

@@ -10,13 +10,14 @@
 --         matched). Only days on or before $as_of are read, so the last period is "to date" when
 --         is_complete is false.
 --
--- Definitions (custlib/kpis.py shows them to users):
+-- Columns: period_start, period_end (DATE) and, defined as custlib/kpis.py shows them to users:
 --   revenue_amount            net amount of all lines in the period (returns subtracted), currency
 --   gross_sales_amount        sale lines (amount > 0); returns_amount: returns, as a positive amount
 --   orders                    distinct orders (stg_transactions.order_key) with a sale line in the period
 --   average_order_value       revenue_amount / orders (currency)
---   active_customers          customers with a purchase in the period; new_customers: first purchase ever in
---                             it; returning_customers = active - new; returning_buyer_share = returning / active
+--   active_customers          customers with a purchase in the period
+--   new_customers             of them, those whose first purchase ever is in it; returning_customers =
+--                             active - new; returning_buyer_share = returning / active
 --   previous_active_customers customers active in the period before; retained_customers: those active again
 --   retention_rate (0..1)     retained / previous active (NULL when nobody was active before); churn_rate = 1 - it
 --   previous_revenue_amount   net revenue of the previous period's active customers in that period;
@@ -27,15 +28,13 @@
 --   repeat_purchase_rate      repeat_customers_to_date / customers_to_date
 --   is_complete               the period ended on or before $as_of
 with params as (
+    -- the chosen grain and its period length (int_period_grains; NULL for a grain it does not list)
     select
         cast($as_of as date) as as_of_date,
-        cast($grain as varchar) as grain,
-        case cast($grain as varchar)
-            when 'week' then interval 7 day
-            when 'month' then interval 1 month
-            when 'quarter' then interval 3 month
-            when 'year' then interval 1 year
-        end as period_length
+        chosen.grain,
+        g.period_length
+    from (select cast($grain as varchar) as grain) as chosen
+    left join int_period_grains as g using (grain)
 ),
 
 selected as (
