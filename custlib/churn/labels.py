@@ -32,16 +32,21 @@ reads nothing dated later, and the labels come from the named query ``int_churn_
 dated after ``A`` is read at all (``tests/test_churn.py`` adds later rows and checks that features,
 training sets, metrics and scores do not move). The customers table is an undated snapshot (region,
 industry, company size are taken as stored), as documented in :mod:`custlib.features`.
+
+A model is fitted on frames, never on a connection: :func:`training_frames` reads both windows and the
+BG/NBD baseline's input, and :meth:`ChurnModel.fit <custlib.churn.model.ChurnModel.fit>` takes them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from .. import db, features as _features
+from .. import db, features as _features, valuation
+from ..errors import CustlibError
 
 # --- horizon ------------------------------------------------------------------------------------
 
@@ -138,3 +143,75 @@ class ChurnWindows:
         return (f"trained on customers active on {self.train_feature_date} (did they buy by "
                 f"{self.valid_feature_date}?), validated on those active on {self.valid_feature_date} (did they "
                 f"buy by {self.as_of}?), scoring as of {self.as_of}")
+
+
+# --- what a churn model learns from -------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class TrainingFrames:
+    """Everything :meth:`ChurnModel.fit <custlib.churn.model.ChurnModel.fit>` learns from, as read by
+    :func:`training_frames` for one scoring date.
+
+    ``train``, ``valid``: :func:`churn_examples` as of ``windows.train_feature_date`` and
+    ``windows.valid_feature_date`` (the label is ``is_churned``), of the customers active per
+    ``active_days``. ``horizon_rule``: how the horizon was chosen, in words. ``baseline_alive``: the
+    purchase model's probability alive as of ``windows.valid_feature_date`` by customer_id, the input of
+    the BG/NBD baseline; None when that model could not be fitted, and ``baseline_error`` says why.
+    ``timings``: seconds spent reading, "examples" and "baseline".
+    """
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    windows: ChurnWindows
+    active_days: int
+    horizon_rule: str
+    baseline_alive: pd.Series | None
+    baseline_error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def training_frames(con, dataset_id: int, as_of, horizon_days: int | None = None, active_days: int | None = None,
+                    value_settings: valuation.ValueSettings | None = None,
+                    current_features: pd.DataFrame | None = None) -> TrainingFrames:
+    """The labelled training and validation windows ending on ``as_of`` and the baseline's probability
+    alive: what a churn model is fitted on, read from the marts. Nothing dated after ``as_of`` is read.
+
+    ``horizon_days``: int (1 to 3650) or None for :func:`horizon_from_gaps` of the typical gaps as of
+    ``as_of``; ``current_features``, the :func:`~custlib.features.customer_features` frame as of
+    ``as_of`` if the caller has it already, is read only for that. ``active_days``: who counts as
+    active; None: max(365, 2 x horizon). ``value_settings``: the
+    :class:`~custlib.valuation.ValueSettings` of the baseline's :func:`~custlib.valuation.value_customers`
+    (None: defaults). The baseline's purchase model is fitted here, not in ``ChurnModel.fit``: choosing
+    and fitting it read the database, and a fit takes none.
+    """
+    if horizon_days is not None and not 1 <= int(horizon_days) <= 3650:
+        raise ValueError(f"horizon_days must be between 1 and 3650; got {horizon_days}")
+    if active_days is not None and int(active_days) < 1:
+        raise ValueError(f"active_days must be at least 1; got {active_days}")
+    as_of = _features.as_date(as_of)
+    clock = time.perf_counter()
+    if horizon_days is None:
+        if current_features is None:
+            current_features = _features.customer_features(con, dataset_id, as_of)
+        elif current_features.attrs.get("as_of", as_of) != as_of:
+            raise ValueError(f"current_features are as of {current_features.attrs['as_of']}, not {as_of}")
+        horizon = horizon_from_gaps(current_features["typical_gap_days"])
+        rule = (f"{horizon} days: the first of {', '.join(map(str, HORIZON_STEPS_DAYS))} days covering the "
+                f"{HORIZON_GAP_QUANTILE * 100:.0f}th percentile of customers' typical gaps between purchases "
+                f"as of {as_of}")
+    else:
+        horizon = int(horizon_days)
+        rule = f"{horizon} days, as set"
+    windows = ChurnWindows.ending(as_of, horizon)
+    active = _active_days(horizon, active_days)
+    train = churn_examples(con, dataset_id, windows.train_feature_date, horizon, active)
+    valid = churn_examples(con, dataset_id, windows.valid_feature_date, horizon, active)
+    timings = {"examples": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    try:
+        snapshot = valuation.value_customers(con, dataset_id, windows.valid_feature_date, value_settings)
+        alive, error = snapshot.customers["probability_alive"], None
+    except CustlibError as exc:
+        alive, error = None, str(exc)
+    timings["baseline"] = time.perf_counter() - clock
+    return TrainingFrames(train=train, valid=valid, windows=windows, active_days=active, horizon_rule=rule,
+                          baseline_alive=alive, baseline_error=error, timings=timings)

@@ -2,7 +2,8 @@
 estimator, its metrics on a window it never saw, and the choice between the candidates.
 
 The candidates (:mod:`custlib.churn.pipelines`) are fitted on the training window and evaluated on the
-validation window (:mod:`custlib.churn.labels`). The chosen candidate gives the scores, so the metrics
+validation window, both read by :func:`custlib.churn.labels.training_frames`: :meth:`ChurnModel.fit`
+takes those frames and reads no database. The chosen candidate gives the scores, so the metrics
 in the report are those of the model that scores; with ``refit=True`` the chosen kind is fitted again
 on the validation window (features as of ``T1``, labels ``(T1, A]``) and that model scores instead
 (fresher, unmeasured, one more fit). On large data the models are fitted on a seeded sample of
@@ -11,7 +12,8 @@ so): the 1M-customer demo is fitted and scored in about 7 s on one thread (``ben
 docs/models.md).
 
 The baseline ``"bgnbd"`` is ``1 - probability_alive`` from the BG/NBD purchase model
-(:func:`custlib.valuation.value_customers` as of ``T1``; Fader, Hardie & Lee 2005). It answers a
+(:func:`custlib.valuation.value_customers` as of ``T1``, fitted when the frames are read; Fader, Hardie &
+Lee 2005). It answers a
 different question (is the customer gone for good?) than "no purchase in N days", so its ranking
 (ROC-AUC, PR-AUC, lift) is comparable and its Brier score only loosely.
 
@@ -34,10 +36,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .. import features as _features, valuation
 from ..errors import CustlibError
-from .labels import (HORIZON_GAP_QUANTILE, HORIZON_STEPS_DAYS, ChurnWindows, _active_days, churn_examples,
-                     horizon_from_gaps)
+from .labels import ChurnWindows, TrainingFrames
 from .pipelines import MODEL_KINDS, make_pipeline, predict_in_batches
 
 # --- metrics ------------------------------------------------------------------------------------
@@ -129,12 +129,12 @@ class ChurnReport:
 class ChurnModel(BaseEstimator):
     """Probability that an active customer makes no purchase in the next ``horizon_days``.
 
-    Settings (stored as given, scikit-learn style):
+    Settings (stored as given, scikit-learn style). The horizon, who counts as active and the baseline's
+    value settings define the data, so they are set where the data are read,
+    :func:`~custlib.churn.labels.training_frames`.
 
-    horizon_days: int or None. None: :func:`horizon_from_gaps` of the typical gaps as of ``as_of``.
     model: "auto" (higher validation ROC-AUC, see :data:`AUTO_TIE_MARGIN`), "gbm" or "logistic".
-    random_state: int, for the calibration split, early stopping and the solvers.
-    active_days: int or None. Who counts as active; None: max(365, 2 x horizon).
+    random_state: int, for the samples, the calibration split, early stopping and the solvers.
     calibration: "sigmoid" or "isotonic", for the gradient-boosting model.
     max_fit_rows, max_eval_rows: int or None. A window with more active customers is fitted on (evaluated
         on) a seeded random sample of this many; None uses all. The report's notes say when it happened.
@@ -142,34 +142,28 @@ class ChurnModel(BaseEstimator):
         shows. True: the chosen kind is fitted once more, on the validation window (features as of ``T1``,
         labels up to ``as_of``), and that model scores: it has seen the latest horizon, but its own
         quality is not measured, and it costs one more fit (see docs/models.md for a backtest).
-    value_settings: :class:`custlib.valuation.ValueSettings` of the BG/NBD baseline (None: defaults).
     n_threads: int or None. OpenMP/BLAS threads while fitting and predicting; None: the libraries'
         default, all cores. Default 1: the boosted trees synchronise their threads hundreds of times
         per tree, so when other work holds a core each wait can last a scheduler time slice. On the
         project's 2-core machine, with a test run on the other core, fitting and scoring the 1M-customer
         demo took 7.6 s on one thread and 24 s on two; on a quieter machine two threads saved 1 to 1.5 s.
 
-    ``fit(con, dataset_id, as_of)`` reads the data up to ``as_of`` and sets ``horizon_days_``,
-    ``active_days_``, ``windows_`` (:class:`ChurnWindows`), ``candidates_`` (the models fitted on the
-    training window, by kind), ``chosen_model_``, ``estimator_`` (the model that scores: the chosen
-    candidate, or with ``refit`` the chosen kind refitted on the validation window), ``report_``
-    (:class:`ChurnReport`) and ``timings_`` (seconds per step).
+    ``fit(frames)`` learns from a :class:`~custlib.churn.labels.TrainingFrames` and sets ``horizon_days_``,
+    ``active_days_``, ``windows_`` (:class:`~custlib.churn.labels.ChurnWindows`), ``candidates_`` (the
+    models fitted on the training window, by kind), ``chosen_model_``, ``estimator_`` (the model that
+    scores: the chosen candidate, or with ``refit`` the chosen kind refitted on the validation window),
+    ``report_`` (:class:`ChurnReport`) and ``timings_`` (seconds per step: fit_candidates, evaluate, refit).
     """
 
-    def __init__(self, horizon_days: int | None = None, model: str = "auto", random_state: int = 0,
-                 active_days: int | None = None, calibration: str = "sigmoid",
+    def __init__(self, model: str = "auto", random_state: int = 0, calibration: str = "sigmoid",
                  max_fit_rows: int | None = MAX_FIT_ROWS, max_eval_rows: int | None = MAX_EVAL_ROWS,
-                 refit: bool = False, value_settings: valuation.ValueSettings | None = None,
-                 n_threads: int | None = 1):
-        self.horizon_days = horizon_days
+                 refit: bool = False, n_threads: int | None = 1):
         self.model = model
         self.random_state = random_state
-        self.active_days = active_days
         self.calibration = calibration
         self.max_fit_rows = max_fit_rows
         self.max_eval_rows = max_eval_rows
         self.refit = refit
-        self.value_settings = value_settings
         self.n_threads = n_threads
 
     def _check_settings(self) -> None:
@@ -177,49 +171,28 @@ class ChurnModel(BaseEstimator):
             raise ValueError(f"model must be 'auto', 'gbm' or 'logistic'; got {self.model!r}")
         if self.calibration not in ("isotonic", "sigmoid"):
             raise ValueError(f"calibration must be 'isotonic' or 'sigmoid'; got {self.calibration!r}")
-        if self.horizon_days is not None and not 1 <= int(self.horizon_days) <= 3650:
-            raise ValueError(f"horizon_days must be between 1 and 3650; got {self.horizon_days}")
         for name in ("max_fit_rows", "max_eval_rows"):
             if getattr(self, name) is not None and int(getattr(self, name)) < 1000:
                 raise ValueError(f"{name} must be at least 1000 or None; got {getattr(self, name)}")
         if self.n_threads is not None and int(self.n_threads) < 1:
             raise ValueError(f"n_threads must be at least 1 or None; got {self.n_threads}")
-        if self.active_days is not None and int(self.active_days) < 1:
-            raise ValueError(f"active_days must be at least 1; got {self.active_days}")
 
-    def fit(self, con, dataset_id: int, as_of, current_features: pd.DataFrame | None = None) -> "ChurnModel":
-        """Train on ``T0``, validate on ``T1``, choose (with ``refit``, refit on ``T1``; see
-        :mod:`custlib.churn.labels` and this module's docstring). Returns self.
+    def fit(self, frames: TrainingFrames) -> ChurnModel:
+        """Fit the candidates on ``frames.train``, measure them and the baseline on ``frames.valid``, choose
+        (with ``refit``, fit the chosen kind again on ``frames.valid``). Returns self.
 
-        ``current_features``: the :func:`~custlib.features.customer_features` frame as of ``as_of`` if the
-        caller has it already (it is read only for the default horizon). Raises CustlibError, in words,
-        when a window has too few customers or churners to learn from.
+        ``frames``: from :func:`~custlib.churn.labels.training_frames`; each frame's label is its
+        ``is_churned`` column. Raises CustlibError, in words, when a window has too few customers or
+        churners to learn from.
         """
         self._check_settings()
         with threadpool_limits(limits=self.n_threads):
-            return self._fit(con, dataset_id, as_of, current_features)
+            return self._fit(frames)
 
-    def _fit(self, con, dataset_id: int, as_of, current_features: pd.DataFrame | None) -> "ChurnModel":
-        as_of = _features.as_date(as_of)
+    def _fit(self, frames: TrainingFrames) -> ChurnModel:
+        train, valid, windows = frames.train, frames.valid, frames.windows
+        horizon = windows.horizon_days
         timings: dict[str, float] = {}
-        clock = time.perf_counter()
-        if self.horizon_days is None:
-            if current_features is None:
-                current_features = _features.customer_features(con, dataset_id, as_of)
-            elif current_features.attrs.get("as_of", as_of) != as_of:
-                raise ValueError(f"current_features are as of {current_features.attrs['as_of']}, not {as_of}")
-            horizon = horizon_from_gaps(current_features["typical_gap_days"])
-            rule = (f"{horizon} days: the first of {', '.join(map(str, HORIZON_STEPS_DAYS))} days covering the "
-                    f"{HORIZON_GAP_QUANTILE * 100:.0f}th percentile of customers' typical gaps between purchases "
-                    f"as of {as_of}")
-        else:
-            horizon = int(self.horizon_days)
-            rule = f"{horizon} days, as set"
-        windows = ChurnWindows.ending(as_of, horizon)
-        active = _active_days(horizon, self.active_days)
-        train = churn_examples(con, dataset_id, windows.train_feature_date, horizon, active)
-        valid = churn_examples(con, dataset_id, windows.valid_feature_date, horizon, active)
-        timings["examples"] = time.perf_counter() - clock
         _check_examples(train, "training", windows.train_feature_date, horizon)
         _check_examples(valid, "validation", windows.valid_feature_date, horizon)
         notes = _label_notes(valid, windows)
@@ -242,11 +215,9 @@ class ChurnModel(BaseEstimator):
         for kind, estimator in candidates.items():
             probability = predict_in_batches(estimator, evaluated)[:, 1]
             rows[kind] = classification_metrics(y_valid, probability) | {"n_train": len(fit_rows)}
-        timings["evaluate"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        rows["bgnbd"], baseline_note = _bgnbd_baseline(con, dataset_id, evaluated, windows, self.value_settings)
+        rows["bgnbd"], baseline_note = _bgnbd_baseline(evaluated, frames.baseline_alive, frames.baseline_error)
         notes += [baseline_note] if baseline_note else []
-        timings["baseline"] = time.perf_counter() - clock
+        timings["evaluate"] = time.perf_counter() - clock
         metrics = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=list(METRIC_COLUMNS))
         metrics["n_train"] = metrics["n_train"].astype("Int64")
         metrics.index.name = "model"
@@ -265,14 +236,15 @@ class ChurnModel(BaseEstimator):
         timings["refit"] = time.perf_counter() - clock
 
         self.horizon_days_ = horizon
-        self.active_days_ = active
+        self.active_days_ = frames.active_days
         self.windows_ = windows
         self.candidates_ = candidates
         self.chosen_model_ = chosen
         self.estimator_ = estimator
-        self.report_ = ChurnReport(metrics=metrics, chosen_model=chosen, horizon_days=horizon, horizon_rule=rule,
-                                   windows=windows, verdict=_verdict(metrics, chosen, self.model, horizon),
-                                   n_refit=n_refit, notes=notes)
+        self.report_ = ChurnReport(metrics=metrics, chosen_model=chosen, horizon_days=horizon,
+                                   horizon_rule=frames.horizon_rule, windows=windows,
+                                   verdict=_verdict(metrics, chosen, self.model, horizon), n_refit=n_refit,
+                                   notes=notes)
         self.timings_ = timings
         return self
 
@@ -320,13 +292,13 @@ def _label_notes(valid: pd.DataFrame, windows: ChurnWindows) -> list[str]:
     return []
 
 
-def _bgnbd_baseline(con, dataset_id, valid, windows, settings) -> tuple[dict, str | None]:
-    try:
-        snapshot = valuation.value_customers(con, dataset_id, windows.valid_feature_date, settings)
-    except CustlibError as exc:
+def _bgnbd_baseline(valid: pd.DataFrame, alive: pd.Series | None, error: str | None) -> tuple[dict, str | None]:
+    """The baseline's row of the metrics (1 - probability alive of the validation customers), and a note
+    when there is no baseline."""
+    if alive is None:
         empty = dict.fromkeys(("roc_auc", "pr_auc", "brier", "top_decile_lift"), float("nan"))
-        return empty | {"n_valid": 0, "positive_rate": float("nan")}, f"No BG/NBD baseline: {exc}"
-    p_alive = snapshot.customers["probability_alive"].reindex(valid["customer_id"].to_numpy()).to_numpy(float)
+        return empty | {"n_valid": 0, "positive_rate": float("nan")}, f"No BG/NBD baseline: {error}"
+    p_alive = alive.reindex(valid["customer_id"].to_numpy()).to_numpy(float)
     known = np.isfinite(p_alive)
     row = classification_metrics(valid["is_churned"].to_numpy()[known], 1.0 - p_alive[known])
     return row | {"n_train": pd.NA}, None

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import features as _features, segments, valuation
 from ..errors import CustlibError
 from .actions import HIGH_RISK, recommend_actions
-from .labels import _active_rows
+from .labels import _active_rows, training_frames
 from .model import ChurnModel
 from .reasons import N_REASONS, churn_reasons
 
@@ -76,27 +76,31 @@ def score_customers(model: ChurnModel, features: pd.DataFrame, value: valuation.
     return frame
 
 
-def score_churn(con, dataset_id: int, as_of, model: ChurnModel | None = None, *,
+def score_churn(con, dataset_id: int, as_of, model: ChurnModel | None = None, *, horizon_days: int | None = None,
+                active_days: int | None = None, value_settings: valuation.ValueSettings | None = None,
                 value: valuation.ValueSnapshot | None = None, high_risk: float = HIGH_RISK,
                 **model_settings) -> pd.DataFrame:
     """Churn probability, value at risk, reasons and action for every customer active on ``as_of``.
 
     ``model``: a fitted :class:`ChurnModel` whose data end on or before ``as_of`` (fit it first to
-    keep its ``report_``); None fits ``ChurnModel(**model_settings)`` as of ``as_of``. ``value``: the
-    :class:`~custlib.valuation.ValueSnapshot` as of ``as_of`` if already computed. Columns
-    :data:`SCORE_COLUMNS`, sorted by value at risk (largest first); ``attrs`` holds as_of,
+    keep its ``report_``); None fits ``ChurnModel(**model_settings)`` on the
+    :func:`~custlib.churn.labels.training_frames` ending on ``as_of`` (``horizon_days``, ``active_days``
+    and ``value_settings`` are theirs). ``value``: the :class:`~custlib.valuation.ValueSnapshot` as of
+    ``as_of`` if already computed; None values the customers with ``value_settings`` (None: defaults).
+    Columns :data:`SCORE_COLUMNS`, sorted by value at risk (largest first); ``attrs`` holds as_of,
     horizon_days and chosen_model.
     """
     as_of = _features.as_date(as_of)
     feats = _features.customer_features(con, dataset_id, as_of)
     if model is None:
-        model = ChurnModel(**model_settings).fit(con, dataset_id, as_of, current_features=feats)
+        frames = training_frames(con, dataset_id, as_of, horizon_days=horizon_days, active_days=active_days,
+                                 value_settings=value_settings, current_features=feats)
+        model = ChurnModel(**model_settings).fit(frames)
     else:
         check_is_fitted(model, "estimator_")
         if model.windows_.as_of > as_of:
             raise CustlibError(f"This churn model learned from data up to {model.windows_.as_of}, after the "
                                f"scoring date {as_of}: scores would use the future. Fit it as of {as_of}.")
     if value is None:
-        settings = model.value_settings or valuation.ValueSettings()
-        value = valuation.value_customers(con, dataset_id, as_of, settings)
+        value = valuation.value_customers(con, dataset_id, as_of, value_settings or valuation.ValueSettings())
     return score_customers(model, feats, value, high_risk)
