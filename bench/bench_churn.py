@@ -5,9 +5,9 @@ seed 7) is stored in a DuckDB file under ``bench/output/`` (kept and reused: 1M 
 minute to generate and load), then a fresh child process times, as of the demo's last day:
 
 * features: ``customer_features`` for the training and validation windows (two calls, inside
-  ``ChurnModel.fit``) plus the labels query, and for the scoring date (one call);
-* baseline: BG/NBD ``value_customers`` as of the validation feature date (inside fit), and the value
-  snapshot as of the scoring date (CLV for value at risk);
+  ``churn.training_frames``) plus the labels query, and for the scoring date (one call);
+* baseline: BG/NBD ``value_customers`` as of the validation feature date (inside ``training_frames``),
+  and the value snapshot as of the scoring date (CLV for value at risk);
 * model: fitting both candidates on (a sample of) the training window and evaluating them on (a sample
   of) the validation window; the chosen one scores (``ChurnModel(refit=True)`` would fit it once more);
 * scoring: ``score_customers`` (probabilities, tiers, stages, reasons, actions) for every active customer.
@@ -64,8 +64,8 @@ def measure(path: Path, threads: int | None) -> dict:
     feats = features.customer_features(con, dataset_id, AS_OF)
     features_now = time.perf_counter() - clock
     started = time.perf_counter()
-    model = churn.ChurnModel(random_state=0, n_threads=threads or None).fit(  # 0: all cores
-        con, dataset_id, AS_OF, current_features=feats)
+    frames = churn.training_frames(con, dataset_id, AS_OF, current_features=feats)
+    model = churn.ChurnModel(random_state=0, n_threads=threads or None).fit(frames)  # 0: all cores
     fit_total = time.perf_counter() - started
     clock = time.perf_counter()
     value = valuation.value_customers(con, dataset_id, AS_OF, valuation.ValueSettings())
@@ -80,13 +80,13 @@ def measure(path: Path, threads: int | None) -> dict:
     clock = time.perf_counter()
     churn.churn_reasons(active)
     reasons = time.perf_counter() - clock
-    t = model.timings_
+    t, read = model.timings_, frames.timings
     report = model.report_
     return {
         "customers": len(feats), "scored": len(scores), "n_train": int(report.metrics.loc["gbm", "n_train"]),
         "n_valid": int(report.metrics.loc["gbm", "n_valid"]), "n_refit": report.n_refit,
         "horizon_days": model.horizon_days_,
-        "features_s": t["examples"] + features_now, "baselines_s": t["baseline"] + value_now,
+        "features_s": read["examples"] + features_now, "baselines_s": read["baseline"] + value_now,
         "fit_s": t["fit_candidates"], "evaluate_s": t["evaluate"], "refit_s": t["refit"], "score_s": scoring,
         "probabilities_s": probabilities, "reasons_s": reasons,
         "model_and_scoring_s": t["fit_candidates"] + t["evaluate"] + t["refit"] + scoring,

@@ -139,9 +139,9 @@ def customer_scores(con, dataset_id: int, as_of, settings: ScoreSettings | None 
     report = None
     try:
         current = _features.customer_features(con, dataset_id, as_of)   # once: the horizon rule and the scores
-        model = churn.ChurnModel(horizon_days=settings.churn_horizon_days, random_state=settings.random_state,
-                                 value_settings=settings.value_settings()).fit(con, dataset_id, as_of,
-                                                                               current_features=current)
+        frames = churn.training_frames(con, dataset_id, as_of, horizon_days=settings.churn_horizon_days,
+                                       value_settings=settings.value_settings(), current_features=current)
+        model = churn.ChurnModel(random_state=settings.random_state).fit(frames)
         report = model.report_
         risk = churn.score_customers(model, current, value)
         risk = risk.set_index("customer_id")[["churn_probability", "value_at_risk", "reason_1", "reason_2",

@@ -89,17 +89,20 @@ def test_default_horizon_on_customers_with_known_gaps(con):
 
 def test_too_little_history_is_refused_in_words(con):
     dataset_id = _store_regular_buyers(con, 5 * np.arange(1, 41))
+    frames = churn.training_frames(con, dataset_id, date(2024, 6, 30), horizon_days=60)
     with pytest.raises(CustlibError, match="Too little history for a 60-day churn model.*shorter horizon"):
-        churn.ChurnModel(horizon_days=60).fit(con, dataset_id, date(2024, 6, 30))
+        churn.ChurnModel().fit(frames)
 
 
 def test_estimator_contract():
-    model = churn.ChurnModel(horizon_days=60, model="gbm", random_state=3)
+    model = churn.ChurnModel(model="gbm", random_state=3)
     assert clone(model).get_params() == model.get_params()
     with pytest.raises(NotFittedError):
         model.predict_churn(pd.DataFrame({"customer_id": ["a"]}))
     with pytest.raises(ValueError, match="model must be"):
-        churn.ChurnModel(model="forest").fit(None, 1, AS_OF)     # refused before any data is read
+        churn.ChurnModel(model="forest").fit(None)               # refused before the frames are looked at
+    with pytest.raises(ValueError, match="horizon_days must be between"):
+        churn.training_frames(None, 1, AS_OF, horizon_days=0)   # refused before any data is read
 
 
 # --- model inputs by hand -----------------------------------------------------------------------
@@ -222,9 +225,14 @@ def demo_con(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def fitted(demo_con):
+def frames(demo_con):
     con, dataset_id, _ = demo_con
-    return churn.ChurnModel(random_state=0).fit(con, dataset_id, AS_OF)
+    return churn.training_frames(con, dataset_id, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def fitted(frames):
+    return churn.ChurnModel(random_state=0).fit(frames)
 
 
 @pytest.fixture(scope="module")
@@ -233,13 +241,19 @@ def scores(demo_con, fitted):
     return churn.score_churn(con, dataset_id, AS_OF, model=fitted)
 
 
-def test_windows_follow_the_documented_split(fitted):
+def test_windows_follow_the_documented_split(frames, fitted):
     n = fitted.horizon_days_
     assert n == 90                                    # 80th percentile of demo gaps is 60-90 days
     w = fitted.report_.windows
     assert (w.train_feature_date, w.valid_feature_date, w.as_of) == (AS_OF - timedelta(2 * n),
                                                                      AS_OF - timedelta(n), AS_OF)
     assert fitted.active_days_ == 365
+    # The frames the model learned from carry the same split: features as of T0 and T1, labels N days on.
+    assert frames.windows == w and frames.active_days == 365
+    assert (frames.train.attrs["as_of"], frames.train.attrs["label_end"]) == (w.train_feature_date,
+                                                                              w.valid_feature_date)
+    assert (frames.valid.attrs["as_of"], frames.valid.attrs["label_end"]) == (w.valid_feature_date, AS_OF)
+    assert frames.baseline_error is None and frames.valid["customer_id"].isin(frames.baseline_alive.index).all()
 
 
 def test_models_beat_chance_and_bgnbd_on_demo(fitted):
@@ -320,9 +334,9 @@ def test_the_validated_candidate_scores_in_batches_of_the_same_numbers(demo_con,
     np.testing.assert_allclose(fitted.predict_churn(valid).to_numpy(), whole[:, 1], rtol=0, atol=1e-12)
 
 
-def test_refit_fits_the_chosen_kind_again_on_the_validation_window(demo_con, fitted):
+def test_refit_fits_the_chosen_kind_again_on_the_validation_window(demo_con, frames, fitted):
     con, dataset_id, _ = demo_con
-    refitted = churn.ChurnModel(random_state=0, refit=True).fit(con, dataset_id, AS_OF)
+    refitted = churn.ChurnModel(random_state=0, refit=True).fit(frames)
     valid = churn.churn_examples(con, dataset_id, fitted.windows_.valid_feature_date, fitted.horizon_days_)
     assert refitted.report_.n_refit == len(valid)
     assert refitted.estimator_ is not refitted.candidates_[refitted.chosen_model_]
@@ -331,12 +345,12 @@ def test_refit_fits_the_chosen_kind_again_on_the_validation_window(demo_con, fit
     assert p.between(0, 1).all() and not np.allclose(p, fitted.predict_churn(valid))
 
 
-def test_samples_are_seeded_and_the_report_says_how_many(demo_con):
+def test_samples_are_seeded_and_the_report_says_how_many(demo_con, frames):
     con, dataset_id, _ = demo_con
     settings = {"max_fit_rows": 1000, "max_eval_rows": 1500, "model": "gbm"}
-    first = churn.ChurnModel(random_state=0, **settings).fit(con, dataset_id, AS_OF)
-    again = churn.ChurnModel(random_state=0, **settings).fit(con, dataset_id, AS_OF)
-    other = churn.ChurnModel(random_state=1, **settings).fit(con, dataset_id, AS_OF)
+    first = churn.ChurnModel(random_state=0, **settings).fit(frames)
+    again = churn.ChurnModel(random_state=0, **settings).fit(frames)
+    other = churn.ChurnModel(random_state=1, **settings).fit(frames)
     pd.testing.assert_frame_equal(first.report_.metrics, again.report_.metrics)
     assert not first.report_.metrics.equals(other.report_.metrics)
     metrics, w = first.report_.metrics, first.windows_
@@ -371,7 +385,7 @@ def test_rows_after_a_feature_date_change_nothing_before_it(con):
     dataset_id = db.get_dataset(con, "demo").dataset_id
     horizon = 90
     t0, t1 = AS_OF - timedelta(2 * horizon), AS_OF - timedelta(horizon)
-    model = churn.ChurnModel(horizon_days=horizon).fit(con, dataset_id, AS_OF)
+    model = churn.ChurnModel().fit(churn.training_frames(con, dataset_id, AS_OF, horizon_days=horizon))
     train = churn.churn_examples(con, dataset_id, t0, horizon)
     before_scores = churn.score_churn(con, dataset_id, AS_OF, model=model)
     churned = train.loc[train["is_churned"], "customer_id"].iloc[:5].tolist()
@@ -381,7 +395,7 @@ def test_rows_after_a_feature_date_change_nothing_before_it(con):
             transactions=[(c, AS_OF + timedelta(days=1 + i), 500.0) for i, c in enumerate(churned)]
             + [("newcomer", AS_OF + timedelta(days=3), 80.0)],
             interactions=[(c, AS_OF + timedelta(days=2), "complaint", 0) for c in churned])
-    refit = churn.ChurnModel(horizon_days=horizon).fit(con, dataset_id, AS_OF)
+    refit = churn.ChurnModel().fit(churn.training_frames(con, dataset_id, AS_OF, horizon_days=horizon))
     pd.testing.assert_frame_equal(refit.report_.metrics, model.report_.metrics)
     pd.testing.assert_frame_equal(churn.churn_examples(con, dataset_id, t0, horizon), train)
     pd.testing.assert_frame_equal(churn.score_churn(con, dataset_id, AS_OF, model=refit), before_scores)

@@ -118,7 +118,8 @@ def churn_scores(cache_key: tuple[int, int], as_of: date, settings: ValueSetting
     con = data.get_conn()
     # The features as of the scoring date serve the horizon rule, the scores and the profile page alike.
     current = customer_features(cache_key, as_of).reset_index()
-    model = churn.ChurnModel(value_settings=settings).fit(con, cache_key[0], as_of, current_features=current)
+    frames = churn.training_frames(con, cache_key[0], as_of, value_settings=settings, current_features=current)
+    model = churn.ChurnModel().fit(frames)
     scores = churn.score_customers(model, current, data.value_snapshot(cache_key, as_of, settings))
     table = data.customer_table(cache_key, as_of, settings)
     ids = scores["customer_id"].to_numpy()
