@@ -329,7 +329,8 @@ def cmd_fit_clv(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from .scores import ScoreSettings, customer_scores, store_scores, write_scores
+    from .customers import ScoreSettings, customer_table
+    from .scores import store_scores, write_scores
 
     if args.out.suffix.lower() not in (".csv", ".parquet"):
         raise CustlibError(f"--out must end in .csv or .parquet, not {args.out.name!r}.")
@@ -340,7 +341,7 @@ def cmd_score(args) -> int:
         dataset = db.get_dataset(con, args.dataset)
         as_of = _as_of_or_last(con, dataset, args.as_of)
         started = time.perf_counter()
-        result = customer_scores(con, dataset.dataset_id, as_of, settings)
+        result = customer_table(con, dataset.dataset_id, as_of, settings)
         store_scores(con, dataset.dataset_id, result)
         write_scores(result, args.out)
         audit.log_export(con, CLI_ACTOR, "customer scores", str(args.out), len(result.table), dataset)

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+#: Days of revenue behind "revenue at risk": the trailing year (custlib.kpis and custlib.customers).
+AT_RISK_WINDOW_DAYS = 365
+
 @dataclass(frozen=True)
 class Finding:
     """One sentence: template ``key``, then optional ``clauses`` (templates too), all filled from ``values``.

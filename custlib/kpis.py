@@ -29,11 +29,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from . import db, retention
+from . import db, findings, retention
 from .errors import CustlibError
 from .valuation import ValueSettings, value_customers
 
-AT_RISK_WINDOW_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def value_kpis(con, dataset_id: int, as_of: date, settings: ValueSettings | None
                 "value_model": None, "value_note": str(exc)}
     customers = snapshot.customers
     trailing = db.query(con, "mart_trailing_revenue", dataset_id=int(dataset_id), as_of=as_of,
-                        days=AT_RISK_WINDOW_DAYS).set_index("customer_id")["trailing_revenue_amount"]
+                        days=findings.AT_RISK_WINDOW_DAYS).set_index("customer_id")["trailing_revenue_amount"]
     churn_probability = 1.0 - customers["probability_alive"]
     at_risk = (churn_probability.reindex(trailing.index).fillna(0) * trailing.clip(lower=0)).sum()
     return {

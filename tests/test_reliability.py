@@ -165,10 +165,10 @@ def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
 
 
 def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
-    from custlib import capacity, demo, scores
+    from custlib import capacity, customers, demo, scores
     demo.load_demo(con, "gone", n_customers=1_000, seed=5)
     dataset_id = db.get_dataset(con, "gone").dataset_id
-    result = scores.customer_scores(con, dataset_id, "2026-06-30", scores.ScoreSettings(interval_draws=0))
+    result = customers.customer_table(con, dataset_id, "2026-06-30", customers.ScoreSettings(interval_draws=0))
     scores.store_scores(con, dataset_id, result)
     capacity.save_settings(con, dataset_id, {"core": capacity.TierSettings(10, 4, 100.0)})
     keyed = db.query_df(con, "select table_name from information_schema.columns where column_name = 'dataset_id' "

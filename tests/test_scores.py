@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from custlib import db, demo
-from custlib.scores import SCORE_COLUMNS, ScoreSettings, customer_scores, store_scores, stored_scores
+from custlib.customers import SCORE_COLUMNS, ScoreSettings, customer_table as customer_scores
+from custlib.scores import store_scores, stored_scores
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from custlib import (access, audit, cli, db, features, filters, findings, incoming, kpis, relay, retention,
+from custlib import (access, audit, cli, customers, db, features, filters, incoming, relay, retention,
                      segments, valuation)
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
@@ -230,33 +230,8 @@ def value_snapshot(cache_key: tuple[int, int], as_of: date, settings: ValueSetti
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def customer_table(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> pd.DataFrame:
-    """Everything the pages show per customer as of ``as_of``, for all customers, indexed by customer_id.
-
-    RFM scores and segment, lifecycle stage (with P(alive) from the model), value tier, the model's
-    columns (probability_alive, expected_purchases, expected_spend, clv), trailing-365-day revenue and
-    revenue at risk. A customer with only returns has no model row: CLV 0, P(alive) missing.
-    """
-    snapshot = value_or_none(cache_key, as_of, settings)
-    conn = get_conn()
-    if snapshot is None:  # no model: stages from recency alone, no CLV and no tiers
-        values = pd.DataFrame(columns=["probability_alive", "expected_purchases", "expected_spend", "clv"],
-                              dtype=float)
-    else:
-        values = snapshot.customers
-    frame = segments.customer_segments(conn, cache_key[0], as_of, p_alive=values["probability_alive"])
-    frame = frame.set_index("customer_id")
-    frame = frame.join(values[["probability_alive", "expected_purchases", "expected_spend", "clv"]])
-    if snapshot is None:
-        frame["tier"] = pd.Categorical([None] * len(frame), categories=segments.TIERS, ordered=True)
-    else:
-        frame["clv"] = frame["clv"].fillna(0.0)
-        frame["tier"] = segments.value_tiers(frame["clv"]).to_numpy()
-    trailing = db.query(conn, "mart_trailing_revenue", dataset_id=cache_key[0], as_of=as_of,
-                        days=kpis.AT_RISK_WINDOW_DAYS).set_index("customer_id")["trailing_revenue_amount"]
-    frame["trailing_revenue_amount"] = trailing.reindex(frame.index).fillna(0.0)
-    frame["revenue_at_risk_amount"] = findings.revenue_at_risk(
-        frame["probability_alive"].dropna(), frame["trailing_revenue_amount"]).reindex(frame.index).fillna(0.0)
-    return frame
+    """custlib.customers.value_table of the dataset (every customer, indexed by customer_id), cached."""
+    return customers.value_table(get_conn(), cache_key[0], as_of, value_or_none(cache_key, as_of, settings))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

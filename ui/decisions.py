@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import access, capacity, churn, db, features, segments, valuation
+from custlib import access, capacity, churn, customers, db, features, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -109,27 +109,13 @@ def settings_evaluation(cache_key: tuple[int, int], change_date: date, window_da
 @st.cache_data(show_spinner=False, max_entries=8)
 def churn_scores(cache_key: tuple[int, int], as_of: date, settings: ValueSettings
                  ) -> tuple[pd.DataFrame, churn.ChurnReport]:
-    """Churn probability, value at risk, reasons and action for every customer active on ``as_of``, and
-    the model's report (metrics on a window it had not seen, verdict). Fitted once per dataset version,
-    date and value settings. Tier and stage are the studio's (``data.customer_table``: tiers among all
-    valued customers), so they match every other page; the action follows them (churn.recommend_actions).
-    Raises CustlibError when the history is too short for a churn model.
-    """
-    con = data.get_conn()
-    # The features as of the scoring date serve the horizon rule, the scores and the profile page alike.
-    current = customer_features(cache_key, as_of).reset_index()
-    frames = churn.training_frames(con, cache_key[0], as_of, value_settings=settings, current_features=current)
-    model = churn.ChurnModel().fit(frames)
-    scores = churn.score_customers(model, current, data.value_snapshot(cache_key, as_of, settings))
-    table = data.customer_table(cache_key, as_of, settings)
-    ids = scores["customer_id"].to_numpy()
-    scores["tier"] = pd.Categorical(table["tier"].reindex(ids).astype(object).fillna(capacity.NO_TIER),
-                                    categories=segments.TIERS, ordered=True)
-    scores["stage"] = pd.Categorical(table["stage"].reindex(ids).astype(object).fillna("lost"),
-                                     categories=segments.STAGES, ordered=True)
-    scores["action"] = pd.Categorical(churn.recommend_actions(scores["churn_probability"], scores["tier"],
-                                                              scores["stage"]), categories=churn.ACTIONS)
-    return scores, model.report_
+    """custlib.customers.churn_table (active customers' churn scores and the model's report), cached per
+    dataset version, date and value settings. Raises CustlibError when the history is too short."""
+    scores, report, _ = customers.churn_table(
+        data.get_conn(), cache_key[0], as_of, settings, data.value_snapshot(cache_key, as_of, settings),
+        data.customer_table(cache_key, as_of, settings),
+        current_features=customer_features(cache_key, as_of).reset_index())
+    return scores, report
 
 
 def churn_risk(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> tuple[pd.Series, str]:
