@@ -78,6 +78,11 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help=f"database file (default: $CUSTLIB_DB or {db.DEFAULT_DB_PATH})")
 
 
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["en", "zh"], default="en",
+                        help="language of findings and reasons: en (default) or zh (简体中文)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m custlib", description="Customer Value Studio command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--append", action="store_true", help="add to the table instead of replacing it")
     imp.add_argument("--sheet", help="Excel sheet name (default: the first sheet with data)")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_lang(imp)
 
     kpis = commands.add_parser("kpis", help="every KPI for a period and the period before")
     _add_db(kpis)
@@ -137,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--churn-horizon", type=int, help="days without a purchase that count as churn "
                                                           "(default: from the typical gap between orders)")
     score.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.parquet")
+    _add_lang(score)
 
     info = commands.add_parser("info", help="list datasets with their counts and dates")
     _add_db(info)
@@ -343,7 +350,7 @@ def cmd_score(args) -> int:
         started = time.perf_counter()
         result = customer_table(con, dataset.dataset_id, as_of, settings)
         store_scores(con, dataset.dataset_id, result)
-        write_scores(result, args.out)
+        write_scores(result, args.out, args.lang)
         audit.log_export(con, CLI_ACTOR, "customer scores", str(args.out), len(result.table), dataset)
     finally:
         con.close()

@@ -47,12 +47,14 @@ SCORE_COLUMNS: dict[str, str] = {
     "clv_upper": "upper bound of the CLV interval (95%, parameter uncertainty)",
     "churn_probability": "probability of no purchase in the churn horizon (blank: lapsed, not scored)",
     "value_at_risk": "churn probability x CLV",
-    "reason_1": "the strongest reason for the risk, in plain words",
-    "reason_2": "the second reason",
-    "reason_3": "the third reason",
+    "reason_1": "the strongest reason for the risk: a custlib.messages code (words in the CLI's file)",
+    "reason_1_a": "the first number reason_1 quotes",
+    "reason_1_b": "the second number reason_1 quotes",
+    "reason_2": "the second reason", "reason_2_a": "its first number", "reason_2_b": "its second number",
+    "reason_3": "the third reason", "reason_3_a": "its first number", "reason_3_b": "its second number",
     "action": "recommended action: win back, nurture, keep warm or let go",
 }
-CHURN_COLUMNS = ("churn_probability", "value_at_risk", "reason_1", "reason_2", "reason_3", "action")
+CHURN_COLUMNS = ("churn_probability", "value_at_risk", *churn.reason_columns(), "action")
 
 
 def value_table(con, dataset_id: int, as_of, value: valuation.ValueSnapshot | None) -> pd.DataFrame:
@@ -203,13 +205,14 @@ def customer_table(con, dataset_id: int, as_of, settings: ScoreSettings | None =
         if lapsed.any():
             notes.append(f"{int(lapsed.sum()):,} customers bought nothing in the last {model.active_days_} days: "
                          f"they are lapsed, not scored for churn.")
-            table.loc[lapsed, "reason_1"] = f"no purchase in the last {model.active_days_} days: already lapsed"
+            table.loc[lapsed, "reason_1"] = "reason_lapsed"
+            table.loc[lapsed, "reason_1_a"] = float(model.active_days_)
             table.loc[lapsed, "action"] = churn.recommend_actions(
                 np.ones(int(lapsed.sum())), table.loc[lapsed, "tier"].to_numpy(), table.loc[lapsed, "stage"].to_numpy())
     except CustlibError as exc:
         notes.append(f"No churn scores: {exc}")
         for column in CHURN_COLUMNS:
-            table[column] = np.nan if column in ("churn_probability", "value_at_risk") else None
+            table[column] = None if column == "action" or column.endswith(("_1", "_2", "_3")) else np.nan
     table["action"] = table["action"].astype(object)
     table = table[list(SCORE_COLUMNS)].sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     return ScoreResult(table=table, as_of=as_of, settings=settings, value=value, churn_report=report,

@@ -84,7 +84,9 @@ SCORE_COLUMNS: dict[str, str] = {
     "monetary_score": "tinyint", "segment": "varchar", "tier": "varchar", "stage": "varchar",
     "probability_alive": "double", "expected_purchases": "double", "expected_next_order_date": "date",
     "clv": "double", "clv_lower": "double", "clv_upper": "double", "churn_probability": "double",
-    "value_at_risk": "double", "reason_1": "varchar", "reason_2": "varchar", "reason_3": "varchar",
+    "value_at_risk": "double", "reason_1": "varchar", "reason_1_a": "double", "reason_1_b": "double",
+    "reason_2": "varchar", "reason_2_a": "double", "reason_2_b": "double", "reason_3": "varchar",
+    "reason_3_a": "double", "reason_3_b": "double",
     "action": "varchar"}
 
 _WRITE_LOCK = threading.RLock()
@@ -321,6 +323,9 @@ def _create_saved_work_tables(cur) -> None:
     score_columns = ", ".join(f"{name} {kind}" for name, kind in SCORE_COLUMNS.items())
     cur.execute(f"create table if not exists customer_scores (dataset_id integer not null, as_of date not null, "
                 f"scored_at timestamp not null default current_timestamp, {score_columns})")
+    # reasons became codes with their numbers (custlib.messages): tables of older versions gain the numbers
+    for name, kind in SCORE_COLUMNS.items():
+        cur.execute(f"alter table customer_scores add column if not exists {name} {kind}")
 
 
 

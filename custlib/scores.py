@@ -33,17 +33,31 @@ def stored_scores(con, dataset_id: int) -> pd.DataFrame:
                             "order by customer_id", [int(dataset_id)])
 
 
-def write_scores(result: ScoreResult, path) -> None:
-    """Write the score table to .csv (formula-safe text cells) or .parquet."""
+def readable_table(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The score table as people read it in a file: each reason in words (``lang`` "en" or "zh"), without the
+    numbers its words already quote."""
+    from . import churn, messages
+
+    frame = table.copy()
+    for k in range(1, churn.N_REASONS + 1):
+        frame[f"reason_{k}"] = messages.render_column(
+            frame[f"reason_{k}"], {"a": frame[f"reason_{k}_a"], "b": frame[f"reason_{k}_b"]}, lang).to_numpy()
+        frame = frame.drop(columns=[f"reason_{k}_a", f"reason_{k}_b"])
+    return frame
+
+
+def write_scores(result: ScoreResult, path, lang: str = "en") -> None:
+    """Write the score table to .csv (formula-safe text cells) or .parquet, reasons in words (``lang``)."""
     from pathlib import Path
 
     path = Path(path)
     suffix = path.suffix.lower()
+    table = readable_table(result.table, lang)
     if suffix == ".parquet":
-        result.table.to_parquet(path, index=False)
+        table.to_parquet(path, index=False)
     elif suffix == ".csv":
         from .export import csv_bytes
 
-        path.write_bytes(csv_bytes(result.table))
+        path.write_bytes(csv_bytes(table))
     else:
         raise CustlibError(f"--out must end in .csv or .parquet, not {suffix or 'nothing'}.")

@@ -64,8 +64,7 @@ def next_step(churn_row: pd.Series | None) -> None:
     if churn_row is None:
         st.info(t("profile_not_scored"), icon=":material/info:")
         return
-    reasons = [decisions.reason_text(r) for r in churn_row[["reason_1", "reason_2", "reason_3"]]
-               if isinstance(r, str) and r]
+    reasons = [text for k in (1, 2, 3) if (text := decisions.reason_text(churn_row, k))]
     action = t(f"risk_action_{churn_row['action']}")
     text = t("profile_action", action=action, value=fmt.money(churn_row["value_at_risk"]))
     if reasons:

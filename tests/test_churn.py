@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import OrdinalEncoder
 
-from custlib import churn, db, demo, features, segments
+from custlib import churn, db, demo, features, messages, segments
 from custlib.errors import CustlibError
 
 AS_OF = date(2026, 9, 30)          # the demo company's last day (custlib.demo.DEFAULT_END_DATE)
@@ -167,8 +167,18 @@ def _reason_frame() -> pd.DataFrame:
     })
 
 
+def _in_words(reasons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The reason codes of ``reasons`` worded by custlib.messages, as the pages and the CLI word them."""
+    words = reasons.copy()
+    for k in (1, 2, 3):
+        words[f"reason_{k}"] = messages.render_column(
+            reasons[f"reason_{k}"], {"a": reasons[f"reason_{k}_a"], "b": reasons[f"reason_{k}_b"]}, lang).to_numpy()
+    return words
+
+
 def test_reasons_are_ranked_by_how_unusual_they_are():
-    reasons = churn.churn_reasons(_reason_frame()).set_index("customer_id")
+    codes = churn.churn_reasons(_reason_frame()).set_index("customer_id")
+    reasons = _in_words(codes)
     # A fires overdue (140/35 = 4: 3 of 4 defined ratios lower -> .75), spend down (.6: 2 of 3 -> .67),
     # orders down (.5: 1 of 2 -> .5), NPS 3 (-3: 3 of 4 lower -> .75), 2 complaints (4 of 5 lower -> .8).
     # Ties (.75) go by rule order: overdue before NPS.
@@ -177,8 +187,10 @@ def test_reasons_are_ranked_by_how_unusual_they_are():
         "no order for 140 days, usually orders every 35",
         "gave NPS 3 (out of 10) in the latest survey",
     ]
-    assert reasons.loc["A", ["reason_rule_1", "reason_rule_2", "reason_rule_3"]].tolist() == [
-        "complaints", "overdue", "low_nps"]
+    assert codes.loc["A", ["reason_1", "reason_2", "reason_3"]].tolist() == [
+        "reason_complaints", "reason_overdue", "reason_low_nps"]
+    assert codes.loc["A", ["reason_2_a", "reason_2_b"]].tolist() == [140, 35]  # the numbers, not a sentence
+    assert _in_words(codes, "zh").loc["A", "reason_2"] == "已 140 天未下单，通常每 35 天下单一次"
     # C: one complaint (.6) before overdue at 60/30 = 2 (.5); nothing else.
     assert reasons.loc["C", "reason_1"] == "1 complaint in 90 days"
     assert reasons.loc["C", "reason_2"] == "no order for 60 days, usually orders every 30"
@@ -315,7 +327,7 @@ def test_churn_probability_follows_the_true_dropouts(demo_con, scores):
 
 def test_a_reason_quotes_the_customers_own_numbers(demo_con, scores):
     con, dataset_id, _ = demo_con
-    overdue = scores[scores["reason_1"].str.startswith("no order for", na=False)]
+    overdue = _in_words(scores[scores["reason_1"] == "reason_overdue"])
     assert len(overdue) > 20
     row = overdue.iloc[0]
     feats = features.customer_features(con, dataset_id, AS_OF).set_index("customer_id").loc[row["customer_id"]]

@@ -89,10 +89,14 @@ def test_cli_score_writes_csv_and_parquet(demo_db, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Scored" in out.stdout and "BG/NBD" in out.stdout and "Customer equity" in out.stdout
     frame = pd.read_parquet(tmp_path / "scores.parquet")
-    assert list(frame.columns) == list(SCORE_COLUMNS) and frame["customer_id"].iloc[0].startswith("C")
-    out = run("score", "--db", str(copy), "--out", str(tmp_path / "scores.csv"), "--model", "bgnbd")
+    # the file is for people: each reason in words (its numbers are in the words), the rest as the table has it
+    worded = [c for c in SCORE_COLUMNS if not c.endswith(("_a", "_b"))]
+    assert list(frame.columns) == worded and frame["customer_id"].iloc[0].startswith("C")
+    assert frame["reason_1"].str.contains("no order for", na=False).any()
+    out = run("score", "--db", str(copy), "--out", str(tmp_path / "scores.csv"), "--model", "bgnbd", "--lang", "zh")
     assert out.returncode == 0, out.stderr
     text = (tmp_path / "scores.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].split(",")[:3] == ["customer_id", "recency_score", "frequency_score"]
+    assert "天未下单，通常每" in text and "no order for" not in text  # --lang zh: the reasons in Chinese
     bad = run("score", "--db", str(copy), "--out", str(tmp_path / "scores.xlsx"))
     assert bad.returncode == 1 and "must end in .csv or .parquet" in bad.stderr

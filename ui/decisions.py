@@ -9,13 +9,12 @@ Writes go through ``custlib`` (its write transactions).
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from custlib import access, capacity, churn, customers, db, features, valuation
+from custlib import access, capacity, churn, customers, db, features, messages, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -131,48 +130,28 @@ def churn_risk(cache_key: tuple[int, int], as_of: date, settings: ValueSettings)
     return model.combine_first(fallback).rename("churn_risk"), "churn"
 
 
-#: The sentences of custlib.churn's reason rules (English, see churn.REASON_RULES), as patterns whose
-#: numbers fill the translation ``risk_reason_<rule>``. A sentence matching none is shown as written.
-REASON_PATTERNS = (
-    ("overdue", re.compile(r"no order for (\d+) days, usually orders every (\d+)")),
-    ("single_purchase", re.compile(r"bought only once, (\d+) days ago")),
-    ("spend_down", re.compile(r"spend down (\d+)% on the previous half-year")),
-    ("orders_down", re.compile(r"(\d+) orders? in the last year, down from (\d+) the year before")),
-    ("low_nps", re.compile(r"gave NPS (\d+) \(out of 10\) in the latest survey")),
-    ("low_satisfaction", re.compile(r"rated satisfaction (\d+) out of 5 in the latest survey")),
-    ("complaints", re.compile(r"(\d+) complaints? in 90 days")),
-    ("returns", re.compile(r"returned (\d+)% of what they bought")),
-    ("promo_buyer", re.compile(r"(\d+)% of orders on promotion")),
-)
-
-
-def reason_text(sentence: str) -> str:
-    """A churn reason in the page's language (custlib writes them in English)."""
-    if language() == "en":
-        return sentence
-    for rule, pattern in REASON_PATTERNS:
-        found = pattern.fullmatch(sentence)
-        if found:
-            return t(f"risk_reason_{rule}", **{f"n{i}": v for i, v in enumerate(found.groups())})
-    return sentence
+def reason_text(row: pd.Series, k: int) -> str | None:
+    """A customer's k-th churn reason in the page's language (custlib.messages), or None when there is none."""
+    code = row.get(f"reason_{k}")
+    if not isinstance(code, str) or not code:
+        return None
+    return messages.render(code, {"a": row[f"reason_{k}_a"], "b": row[f"reason_{k}_b"]}, language())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def reasons_in_words(cache_key: tuple[int, int], as_of: date, settings: ValueSettings, lang: str) -> pd.Series:
     """Each scored customer's reasons joined into one line in ``lang``, indexed by customer_id.
 
-    Each distinct sentence is translated once and the three columns are joined column-wise, so a page
-    of tens of thousands of customers costs no per-row Python on reruns (the result is cached).
+    custlib.messages words each reason column-wise, so a page of tens of thousands of customers costs no
+    per-row Python (and the result is cached).
     """
     scores, _ = churn_scores(cache_key, as_of, settings)
-    parts = scores[["reason_1", "reason_2", "reason_3"]]
-    distinct = {v for v in pd.unique(parts.to_numpy().ravel()) if isinstance(v, str) and v}
-    words = {sentence: reason_text(sentence) for sentence in distinct}
     separator = t("list_separator")
-    joined = parts["reason_1"].map(words).fillna("")
-    for column in ("reason_2", "reason_3"):
-        more = parts[column].map(words)
-        joined = joined + (separator + more).where(more.notna(), "")
+    joined = None
+    for k in range(1, churn.N_REASONS + 1):
+        words = messages.render_column(scores[f"reason_{k}"], {"a": scores[f"reason_{k}_a"],
+                                                              "b": scores[f"reason_{k}_b"]}, lang)
+        joined = words.fillna("") if joined is None else joined + (separator + words).where(words.notna(), "")
     return pd.Series(joined.to_numpy(), index=scores["customer_id"].to_numpy(), name="reasons")
 
 

@@ -445,17 +445,7 @@ TEXT: dict[str, tuple[str, str]] = {
                           "likely to keep buying.",
                           "勾选左侧方框可只下载所选行。行动：挽回 = 高风险且有价值；放手 = 高风险、低价值；"
                           "培育 = 新客或成长中；保持联系 = 可能继续购买。"),
-    "risk_reason_overdue": ("no order for {n0} days, usually orders every {n1}", "已 {n0} 天未下单，通常每 {n1} 天下单一次"),
-    "risk_reason_single_purchase": ("bought only once, {n0} days ago", "只购买过一次，在 {n0} 天前"),
-    "risk_reason_spend_down": ("spend down {n0}% on the previous half-year", "消费比上一个半年下降 {n0}%"),
-    "risk_reason_orders_down": ("{n0} orders in the last year, down from {n1} the year before",
-                                "过去一年 {n0} 笔订单，前一年为 {n1} 笔"),
-    "risk_reason_low_nps": ("gave NPS {n0} (out of 10) in the latest survey", "最近一次调查的 NPS 为 {n0}（满分 10）"),
-    "risk_reason_low_satisfaction": ("rated satisfaction {n0} out of 5 in the latest survey",
-                                     "最近一次调查的满意度为 {n0}（满分 5）"),
-    "risk_reason_complaints": ("{n0} complaints in 90 days", "90 天内投诉 {n0} 次"),
-    "risk_reason_returns": ("returned {n0}% of what they bought", "退货金额占购买金额的 {n0}%"),
-    "risk_reason_promo_buyer": ("{n0}% of orders on promotion", "{n0}% 的订单使用了促销"),
+    # the churn reasons' words are custlib.messages (the command line writes the same)
     # --- customer profile ---
     "profile_title": ("Customer profile", "客户档案"),
     "profile_intro": ("One customer: orders and returns over time, interactions and NPS, scores, how their "

@@ -9,7 +9,7 @@ one job each:
 * ``model``: the estimator (:class:`ChurnModel`: ``fit`` takes those frames, never a connection), its
   metrics on a window it never saw, the BG/NBD baseline and the choice between the candidates
   (:class:`ChurnReport`);
-* ``reasons``: up to three reasons per customer in plain words (:func:`churn_reasons`);
+* ``reasons``: up to three reasons per customer, as message codes with their numbers (:func:`churn_reasons`);
 * ``actions``: the action table (:func:`recommend_actions`);
 * ``scoring``: the score table, with value at risk (:func:`score_customers`, :func:`score_churn`).
 
@@ -26,13 +26,13 @@ from .model import (AUTO_TIE_MARGIN, MAX_EVAL_ROWS, MAX_FIT_ROWS, METRIC_COLUMNS
 from .pipelines import (CATEGORICAL_INPUTS, DERIVED_INPUTS, MAX_TREE_CATEGORIES, MODEL_KINDS, NUMERIC_INPUTS,
                         PREDICT_BATCH_ROWS, UNKNOWN_CATEGORY, FillEmptyColumns, ModelInputs, make_pipeline,
                         predict_in_batches)
-from .reasons import N_REASONS, REASON_RULES, ReasonRule, churn_reasons
+from .reasons import N_REASONS, REASON_RULES, ReasonRule, churn_reasons, reason_columns
 from .scoring import SCORE_COLUMNS, score_churn, score_customers
 
 __all__ = [
     "ChurnModel", "ChurnReport", "ChurnWindows", "TrainingFrames", "training_frames", "score_churn",
     "score_customers", "churn_examples", "default_horizon_days", "horizon_from_gaps", "active_customers",
-    "classification_metrics", "top_decile_lift", "churn_reasons", "recommend_actions", "make_pipeline",
+    "classification_metrics", "top_decile_lift", "churn_reasons", "reason_columns", "recommend_actions", "make_pipeline",
     "ModelInputs", "FillEmptyColumns", "predict_in_batches", "ReasonRule", "ActionRule",
     "REASON_RULES", "N_REASONS", "ACTION_RULES", "ACTIONS", "HIGH_RISK", "GROWING_STAGES", "SCORE_COLUMNS",
     "METRIC_COLUMNS", "MODEL_LABELS", "MODEL_KINDS", "AUTO_TIE_MARGIN", "MAX_FIT_ROWS", "MAX_EVAL_ROWS",

@@ -3,7 +3,7 @@ score table.
 
 Each scored customer gets a churn probability (:class:`~custlib.churn.model.ChurnModel`),
 ``value_at_risk = churn_probability x clv`` (CLV from :func:`custlib.valuation.value_customers` as of the
-scoring date), up to three reasons in plain words (:func:`~custlib.churn.reasons.churn_reasons`) and an
+scoring date), up to three reasons as message codes (:func:`~custlib.churn.reasons.churn_reasons`) and an
 action (:func:`~custlib.churn.actions.recommend_actions`).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..errors import CustlibError
 from .actions import HIGH_RISK, recommend_actions
 from .labels import _active_rows, training_frames
 from .model import ChurnModel
-from .reasons import N_REASONS, churn_reasons
+from .reasons import churn_reasons, reason_columns
 
 #: Columns of :func:`score_churn`, in order: name -> meaning.
 SCORE_COLUMNS: dict[str, str] = {
@@ -28,9 +28,11 @@ SCORE_COLUMNS: dict[str, str] = {
     "tier": "value tier from CLV among the scored customers: core, potential, low-value",
     "stage": "lifecycle stage (custlib.segments.lifecycle_stages with BG/NBD probability alive)",
     "action": "win back, nurture, keep warm or let go (ACTION_RULES)",
-    "reason_1": "the most unusual reason in plain words; missing when no rule fires",
-    "reason_2": "the second reason, or missing",
-    "reason_3": "the third reason, or missing",
+    "reason_1": "the most unusual reason, a custlib.messages code; missing when no rule fires",
+    "reason_1_a": "the first number reason_1 quotes (NaN when none)",
+    "reason_1_b": "the second number reason_1 quotes (NaN when none)",
+    "reason_2": "the second reason, or missing", "reason_2_a": "its numbers", "reason_2_b": "",
+    "reason_3": "the third reason, or missing", "reason_3_a": "its numbers", "reason_3_b": "",
 }
 
 
@@ -66,8 +68,8 @@ def score_customers(model: ChurnModel, features: pd.DataFrame, value: valuation.
         "stage": stage,
         "action": recommend_actions(probability, tier, stage, high_risk),
     })
-    for k in range(1, N_REASONS + 1):
-        frame[f"reason_{k}"] = reasons[f"reason_{k}"]
+    for column in reason_columns():
+        frame[column] = reasons[column].to_numpy()
     # stable sort on the customer_id order of the features frame: ties stay in customer_id order
     order = np.argsort(-frame["value_at_risk"].to_numpy(), kind="stable")
     frame = frame.take(order).reset_index(drop=True)

@@ -21,7 +21,7 @@ AS_OF = "2026-09-30"  # the demo's last order date: the page's default as-of dat
 def test_cli_scores_and_the_at_risk_page_agree_row_for_row(demo_db, start_app, tmp_path):
     out = tmp_path / "scores.csv"
     done = subprocess.run([sys.executable, "-m", "custlib", "score", "--db", str(demo_db), "--dataset", "demo",
-                           "--as-of", AS_OF, "--out", str(out)], capture_output=True, text=True)
+                           "--as-of", AS_OF, "--model", "bgnbd", "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     cli = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
 
