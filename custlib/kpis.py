@@ -85,8 +85,7 @@ ACTIVITY_COLUMNS = (
 
 def activity_kpis(con, dataset_id: int, period: Period) -> dict:
     """Revenue, orders, customers, retention and repeat rates of one period (see the module docstring)."""
-    frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=period.end,
-                     grain=period.kind, customer_ids=None)
+    frame = retention.period_activity(con, dataset_id, period.end, period.kind)
     rows = frame[frame["period_start"] == pd.Timestamp(period.start)]
     record = rows.iloc[0][list(ACTIVITY_COLUMNS)].to_dict() if len(rows) else _before_any_order(period)
     record["period_start"], record["period_end"] = period.start, period.end

@@ -45,11 +45,13 @@ COHORT_COLUMNS = (
     "cohort_start", "period_number", "period_start", "period_end", "is_observed", "cohort_customers",
     "active_customers", "retention_share", "revenue_amount", "cohort_revenue_amount", "revenue_retention",
 )
-PERIOD_RATE_COLUMNS = (
-    "period_start", "period_end", "active_customers", "new_customers", "returning_customers",
-    "previous_active_customers", "retained_customers", "retention_rate", "churn_rate", "customers_to_date",
-    "repeat_customers_to_date", "repeat_purchase_rate", "returning_buyer_share", "revenue_amount",
-    "previous_revenue_amount", "retained_revenue_amount", "net_revenue_retention",
+PERIOD_GRAINS = GRAINS + ("year",)
+PERIOD_ACTIVITY_COLUMNS = (
+    "period_start", "period_end", "is_complete", "revenue_amount", "gross_sales_amount", "returns_amount",
+    "orders", "average_order_value", "active_customers", "new_customers", "returning_customers",
+    "returning_buyer_share", "previous_active_customers", "retained_customers", "retention_rate", "churn_rate",
+    "previous_revenue_amount", "retained_revenue_amount", "net_revenue_retention", "customers_to_date",
+    "repeat_customers_to_date", "repeat_purchase_rate",
 )
 NPS_LATEST_COLUMNS = (
     "customer_id", "period_start", "period_end", "nps_score", "satisfaction", *GROUP_COLUMNS,
@@ -118,13 +120,19 @@ def retention_matrix(cohorts: pd.DataFrame, value: str = "retention_share") -> p
 
 # --- period rates -------------------------------------------------------------------------------
 
-def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFrame:
-    """Retention, churn, repeat purchase and net revenue retention per calendar period.
+def period_activity(con, dataset_id: int, as_of, grain: str = "month",
+                    customer_ids: list[str] | None = None) -> pd.DataFrame:
+    """Revenue, orders, activity, retention, churn, repeat purchase and net revenue retention per calendar
+    period (week, month, quarter or year), for every customer or those in ``customer_ids``.
 
-    One row per period from the first period with an order line to the last period that has ended
-    by ``as_of`` (periods without any activity included). "Previous period" is the calendar period
-    just before. Definitions:
+    One row per period from the first period with an order line to the period that contains ``as_of``
+    (periods without any activity included); ``is_complete`` is false for that last one when it has not
+    ended (its figures are "to date", not comparable with whole periods). "Previous period" is the
+    calendar period just before. Columns :data:`PERIOD_ACTIVITY_COLUMNS`; definitions:
 
+    - ``revenue_amount`` (currency): net revenue of all customers in the period (returns subtracted in the
+      period they are booked); ``gross_sales_amount``: sale lines; ``returns_amount``: returns, positive.
+    - ``orders``: distinct orders with a sale line in the period; ``average_order_value`` = revenue / orders.
     - ``active_customers``: customers with a purchase in the period; ``new_customers`` of them made
       their first purchase in it, ``returning_customers`` had bought before it.
     - ``previous_active_customers``: customers active in the previous period;
@@ -136,19 +144,20 @@ def period_rates(con, dataset_id: int, as_of, grain: str = "month") -> pd.DataFr
       ``repeat_purchase_rate`` (0..1) = repeat_customers_to_date / customers_to_date.
     - ``returning_buyer_share`` (0..1) = returning_customers / active_customers: the share of the
       period's buyers who had bought before.
-    - ``revenue_amount`` (currency): net revenue of all customers in the period.
     - ``previous_revenue_amount``: net revenue in the previous period of the customers active in
       it; ``retained_revenue_amount``: net revenue in this period of those same customers.
     - ``net_revenue_retention`` = retained_revenue_amount / previous_revenue_amount (NaN when
       previous revenue is not positive). Can exceed 1 (expansion); below 0 only when returns
       outweigh purchases.
 
-    ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period.
+    ``period_start`` and ``period_end`` (datetime64) are the first and last day of the period;
+    ``is_complete``: it ended on or before ``as_of``.
     """
+    if grain not in PERIOD_GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(PERIOD_GRAINS)}; got {grain!r}")
     frame = db.query(con, "mart_period_activity", dataset_id=int(dataset_id), as_of=as_date(as_of),
-                     grain=_check_grain(grain), customer_ids=None)
-    ended = frame[frame["is_complete"]].reset_index(drop=True)
-    return _checked(ended[list(PERIOD_RATE_COLUMNS)], PERIOD_RATE_COLUMNS, "mart_period_activity")
+                     grain=grain, customer_ids=None if customer_ids is None else list(customer_ids))
+    return _checked(frame, PERIOD_ACTIVITY_COLUMNS, "mart_period_activity")
 
 
 # --- shifted-beta-geometric projection ----------------------------------------------------------

@@ -114,8 +114,14 @@ def test_quarter_and_week_grains(con, shop):
 
 # --- period rates -------------------------------------------------------------------------------
 
+def _rates(con, dataset_id, as_of, grain="month"):
+    """The periods that have ended by ``as_of`` (what the retention page's rates are drawn from)."""
+    frame = retention.period_activity(con, dataset_id, as_of, grain)
+    return frame[frame["is_complete"]].reset_index(drop=True)
+
+
 def test_period_rates_match_hand_computation(con, shop):
-    rates = retention.period_rates(con, shop, AS_OF, grain="month").set_index("period_start")
+    rates = _rates(con, shop, AS_OF, grain="month").set_index("period_start")
     assert list(rates.index.month) == [1, 2, 3, 4]
     # retention: Feb {A,B} -> {A} 1/2; Mar {A,C} -> {C} 1/2; Apr {B,C,D} -> {} 0/3; Jan has no previous month
     np.testing.assert_allclose(rates["retention_rate"], [NAN, .5, .5, 0])
@@ -133,22 +139,23 @@ def test_period_rates_match_hand_computation(con, shop):
     np.testing.assert_allclose(rates["revenue_amount"], [250, 90, 170, 55])
     assert rates["new_customers"].tolist() == [2, 1, 1, 1]
     # On 2024-04-29 April has not ended and is not reported.
-    assert len(retention.period_rates(con, shop, date(2024, 4, 29))) == 3
+    assert len(_rates(con, shop, date(2024, 4, 29))) == 3
 
 
 def test_nothing_after_as_of_leaks_in(con, shop):
-    before = (retention.cohort_retention(con, shop, AS_OF), retention.period_rates(con, shop, AS_OF))
+    before = (retention.cohort_retention(con, shop, AS_OF), _rates(con, shop, AS_OF))
     db.store_frame(con, "shop", "transactions", _tx(TX_ROWS + LATER_ROWS))
-    after = (retention.cohort_retention(con, shop, AS_OF), retention.period_rates(con, shop, AS_OF))
+    after = (retention.cohort_retention(con, shop, AS_OF), _rates(con, shop, AS_OF))
     for old, new in zip(before, after):
         pd.testing.assert_frame_equal(old, new)
     # ...and the later rows are really there: one day later, May's first rows are seen.
-    assert not retention.period_rates(con, shop, date(2024, 5, 31)).equals(after[1])
+    assert not _rates(con, shop, date(2024, 5, 31)).equals(after[1])
 
 
 def test_frames_follow_their_column_contracts_and_docs(con, shop):
     cases = [(retention.cohort_retention(con, shop, AS_OF), retention.COHORT_COLUMNS, retention.cohort_retention),
-             (retention.period_rates(con, shop, AS_OF), retention.PERIOD_RATE_COLUMNS, retention.period_rates)]
+             (retention.period_activity(con, shop, AS_OF), retention.PERIOD_ACTIVITY_COLUMNS,
+              retention.period_activity)]
     for frame, contract, function in cases:
         assert tuple(frame.columns) == contract
         undocumented = [c for c in contract if f"``{c}``" not in function.__doc__]
@@ -225,7 +232,7 @@ def test_properties_on_random_transactions(con, rows, as_of_day, later):
     db.store_frame(con, "random", "transactions", tx)
     dataset_id = db.get_dataset(con, "random").dataset_id
     cohorts = retention.cohort_retention(con, dataset_id, as_of)
-    rates = retention.period_rates(con, dataset_id, as_of)
+    rates = _rates(con, dataset_id, as_of)
 
     # Every observed cell equals the brute-force share; every other cell is NaN and not yet ended.
     expected = _reference_shares(tx, as_of)
@@ -262,7 +269,7 @@ def test_properties_on_random_transactions(con, rows, as_of_day, later):
     late["order_date"] = pd.Timestamp(as_of) + pd.to_timedelta(late["order_date"].dt.day_of_year, unit="D")
     db.store_frame(con, "random", "transactions", pd.concat([tx, late], ignore_index=True))
     pd.testing.assert_frame_equal(cohorts, retention.cohort_retention(con, dataset_id, as_of))
-    pd.testing.assert_frame_equal(rates, retention.period_rates(con, dataset_id, as_of))
+    pd.testing.assert_frame_equal(rates, _rates(con, dataset_id, as_of))
 
 
 # --- shifted-beta-geometric ---------------------------------------------------------------------

@@ -204,9 +204,9 @@ def selected_ids(cache_key: tuple[int, int], as_of: date, customer_filter: Custo
 @st.cache_data(show_spinner=False, max_entries=32)
 def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
                     customer_filter: CustomerFilter) -> pd.DataFrame:
-    """Revenue, customers, retention per month/quarter/year up to ``as_of`` (mart_period_activity)."""
-    return db.query(get_conn(), "mart_period_activity", dataset_id=cache_key[0], as_of=as_of, grain=grain,
-                    customer_ids=selected_ids(cache_key, as_of, customer_filter))
+    """custlib.retention.period_activity of the customers the filter selects, cached."""
+    return retention.period_activity(get_conn(), cache_key[0], as_of, grain,
+                                     customer_ids=selected_ids(cache_key, as_of, customer_filter))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -2,8 +2,8 @@
 -- with an order line to the period that contains $as_of: revenue, orders, who was active, who came back
 -- and how much of last period's revenue stayed, for all customers or only those in $customer_ids.
 -- Grain: period_start. The one period-activity query: the Overview's cards and trends
--- (custlib.kpis.activity_kpis, ui.data.period_activity, ui.data.monthly_overview) and the retention
--- page's rates (custlib.retention.period_rates, ended periods only) all read it.
+-- (custlib.kpis.activity_kpis) and the retention page's rates read it through
+-- custlib.retention.period_activity.
 --
 -- Params: $dataset_id INTEGER, $as_of DATE, $grain ('week' | 'month' | 'quarter' | 'year'; weeks start on
 --         Monday), $customer_ids VARCHAR[] (NULL = every customer; the ids a custlib.filters.CustomerFilter
