@@ -204,15 +204,15 @@ def cmd_import(args) -> int:
                              actor=CLI_ACTOR)
     except ImportRejected as exc:
         if exc.report is not None:
-            _say(json.dumps(exc.report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
-                 else exc.report.to_text(), err=True)
+            _say(json.dumps(exc.report.to_dict(args.lang), ensure_ascii=False, default=str, indent=2) if args.json
+                 else exc.report.to_text(args.lang), err=True)
         else:
-            _say(f"Error: {exc}", err=True)
+            _say(f"Error: {exc.text(args.lang)}", err=True)
         return 1
     finally:
         con.close()
-    _say(json.dumps(report.to_dict(), ensure_ascii=False, default=str, indent=2) if args.json
-         else report.to_text())
+    _say(json.dumps(report.to_dict(args.lang), ensure_ascii=False, default=str, indent=2) if args.json
+         else report.to_text(args.lang))
     return 0
 
 
@@ -446,10 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, argv)
     except NeedsDecision as exc:
-        _say(f"Needs a decision: {exc}", err=True)
+        _say(f"Needs a decision: {exc.text(getattr(args, 'lang', 'en'))}", err=True)
         return 1
     except CustlibError as exc:
-        _say(f"Error: {exc}", err=True)
+        _say(f"Error: {exc.text(getattr(args, 'lang', 'en'))}", err=True)
         return 1
     except Exception as exc:  # the last line of defence: a message, never a stack trace
         if os.environ.get("CUSTLIB_DEBUG"):

@@ -128,7 +128,7 @@ def parse_map_option(text: str | None) -> dict[str, str]:
         if not part.strip():
             continue
         if "=" not in part:
-            raise ImportRejected(f"--map expects field=column pairs separated by commas; {part.strip()!r} has no '='.")
+            raise ImportRejected(code="import_map_without_equals", params={"part": part.strip()})
         field, column = part.split("=", 1)
         result[field.strip()] = column.strip()
     return result
@@ -145,20 +145,19 @@ def resolve_mapping(headers: list[str], table: str, overrides: dict[str, str | i
     mapping = guess_mapping(headers, table)
     for field, column in (overrides or {}).items():
         if field not in known:
-            raise ImportRejected(
-                f"{file_label}: {field!r} is not a field of {table}; fields are {', '.join(known)}.")
+            raise ImportRejected(code="import_unknown_field", prefix=file_label,
+                                 params={"field": field, "table": table, "fields": ", ".join(known)})
         if column is None or column == "":
             mapping.pop(field, None)
             continue
         index = _column_index(headers, column)
         if index is None:
-            raise ImportRejected(
-                f"{file_label}: --map {field}={column} names no column of the file. "
-                f"Columns found: {_describe_headers(headers)}.", kind="unknown_column")
+            raise ImportRejected(kind="unknown_column", code="import_unknown_column", prefix=file_label,
+                                 params={"field": field, "column": column, "columns": _describe_headers(headers)})
         for other, other_column in (overrides or {}).items():
             if other < field and other_column not in (None, "") and _column_index(headers, other_column) == index:
-                raise ImportRejected(f"{file_label}: --map gives column {headers[index]!r} to both {other} and "
-                                     f"{field}; a column can hold only one field.")
+                raise ImportRejected(code="import_column_twice", prefix=file_label,
+                                     params={"column": headers[index], "other": other, "field": field})
         for other, other_index in list(mapping.items()):
             if other_index == index and other != field:
                 del mapping[other]
@@ -166,15 +165,11 @@ def resolve_mapping(headers: list[str], table: str, overrides: dict[str, str | i
     missing = [f for f in REQUIRED_COLUMNS[table] if f not in mapping]
     if missing:
         looked_for = "; ".join(f"{f}: {', '.join(SYNONYMS[table][f][:6])}, ..." for f in missing)
-        first = missing[0]
-        if len(headers) == 1:
-            hint = (" The file was read as a single column, so its delimiter may be one we do not recognise "
-                    "(use comma, tab, semicolon, | or spaces).")
-        else:
-            hint = f" Name the column with --map {first}=<column> (or choose it on the Data page)."
-        raise ImportRejected(
-            f"{file_label}: no column for required field(s) {', '.join(missing)} (looked for {looked_for}). "
-            f"Columns found: {_describe_headers(headers)}.{hint}", kind="missing_column")
+        # one column read: the delimiter is the likelier mistake than the names
+        code = "import_missing_column_one_column" if len(headers) == 1 else "import_missing_column"
+        raise ImportRejected(kind="missing_column", code=code, prefix=file_label, params={
+            "missing": ", ".join(missing), "looked_for": looked_for, "columns": _describe_headers(headers),
+            "first": missing[0]})
     return mapping
 
 

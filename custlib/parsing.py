@@ -128,9 +128,8 @@ def detect_date_format(values: list[str], column_label: str, date_order: str | N
         else:
             only_day = sample[min(day - month)]
             only_month = sample[min(month - day)]
-            raise ImportRejected(
-                f"{column_label}: the column mixes day-first dates ({only_day!r}) and month-first dates "
-                f"({only_month!r}); fix the export so all dates use one order.", kind="mixed_date_orders")
+            raise ImportRejected(kind="mixed_date_orders", code="import_mixed_date_orders", prefix=column_label,
+                                 params={"day_first": only_day, "month_first": only_month})
     families = tuple(f for f in DATE_FAMILIES if f in matched)
     formats = tuple(fmt for f in families for fmt in used_formats[f])
     return DateFormat(formats, bool(excel), families + (("excel",) if excel else ()))

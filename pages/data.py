@@ -10,7 +10,7 @@ from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from ui import auth, data, report, state, templates
 from ui import format as fmt
-from ui.i18n import option_labels, t, t_or
+from ui.i18n import language, option_labels, t, t_or
 from ui.entry import through_app
 
 through_app(__file__)
@@ -67,12 +67,12 @@ def run_import(path: Path, file_name: str, table: str, dataset: str, mapping: di
             status.update(label=t("data_import_done"), state="complete")
         except NeedsDecision as exc:
             st.session_state[state.DATA_DECISION] = {"option": exc.option, "choices": exc.choices,
-                                                     "message": str(exc)}
+                                                     "message": exc.text(language())}
             st.rerun()
         except ImportRejected as exc:
-            result = {"ok": False, "message": str(exc), "report": exc.report}
+            result = {"ok": False, "message": exc.text(language()), "report": exc.report}
         except CustlibError as exc:
-            result = {"ok": False, "message": str(exc), "report": None}
+            result = {"ok": False, "message": exc.text(language()), "report": None}
     st.session_state[state.DATA_RESULT] = result
     if result["ok"]:
         st.session_state.pop(state.DATA_DECISION, None)

@@ -2,8 +2,8 @@
 
 ``t("key", **values)`` returns the text in the language chosen in the sidebar (kept in
 session state), with ``{placeholders}`` filled by ``str.format``. A missing key raises
-KeyError, so a typo fails in tests instead of showing a key to users. Messages written by
-``custlib`` (the import report's problem messages) are in English only.
+KeyError, so a typo fails in tests instead of showing a key to users. What custlib says (churn
+reasons, import findings, coded errors) is worded by ``custlib.messages``, which the command line uses too.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import streamlit as st
 from custlib import audit
 
 from . import format as fmt
-from .i18n import t, t_or
+from .i18n import language, t, t_or
 
 
 def import_summary(report) -> str:
@@ -30,7 +30,7 @@ def show_result(result: dict) -> None:
         alert(import_summary(report), icon=":material/task_alt:")
     else:
         first = next((p for p in (report.problems if report else []) if p.row is not None or p.column), None)
-        where = "\n\n" + first.describe(report.file_name) if first is not None else ""
+        where = "\n\n" + first.describe(report.file_name, language()) if first is not None else ""
         st.error(f"{result['message']}{where}\n\n{t('report_db_unchanged')}", icon=":material/error:")
     if report is None:
         return
@@ -43,7 +43,8 @@ def show_result(result: dict) -> None:
         st.dataframe(counts, hide_index=True, width="content", key="data_report_counts")
     if report.problems:
         problems = pd.DataFrame(
-            [(report.file_name, p.row, p.column, p.value, t_or(f"severity_{p.severity}", p.severity), p.message)
+            [(report.file_name, p.row, p.column, p.value, t_or(f"severity_{p.severity}", p.severity),
+              p.text(language()))
              for p in report.problems],
             columns=[t("report_file"), t("report_row"), t("report_column"), t("report_value"),
                      t("report_severity"), t("report_message")])

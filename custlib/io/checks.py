@@ -86,9 +86,9 @@ def _check_orders(cur, report: ImportReport) -> None:
     total = cur.execute("select count(*) from import_order_conflicts").fetchall()[0][0]
     column = report.mapping.get("order_id")
     for row, order_id, first, other in rows:
-        report.add(Problem("order_id_conflict", ERROR,
-                           f"order {order_id} appears under customers {first!r} and {other!r}; "
-                           f"an order belongs to one customer", row=int(row), column=column, value=order_id))
+        report.add(Problem("order_id_conflict", ERROR, "import_order_id_conflict",
+                           {"order_id": order_id, "first": first, "other": other}, row=int(row), column=column,
+                           value=order_id))
     if rows:
         report.counts["order_id_conflict"] += total - len(rows)
 
@@ -141,9 +141,9 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
         from import_repeats group by group_id order by min(source_row)""").fetchall()
     if table == "customers":
         for customer_id, rows, _ in groups[:MAX_PROBLEMS_PER_KIND]:
-            report.add(Problem("repeated_customer", WARNING,
-                               f"customer {customer_id} appears on rows {', '.join(map(str, rows[:10]))}; "
-                               f"the last row (row {rows[-1]}) is kept", row=int(rows[0]),
+            report.add(Problem("repeated_customer", WARNING, "import_repeated_customer",
+                               {"customer_id": customer_id, "rows": ", ".join(map(str, rows[:10])), "last": rows[-1]},
+                               row=int(rows[0]),
                                column=report.mapping.get("customer_id"), value=customer_id))
         report.counts["repeated_customer"] += len(groups) - min(len(groups), MAX_PROBLEMS_PER_KIND)
         drop = True
@@ -151,14 +151,12 @@ def _check_duplicates(cur, report: ImportReport, table: str, fields: list[str], 
         for no_order_id, rows, n in groups:
             if table == "transactions" and no_order_id:
                 kind, severity = "identical_rows_without_order_id", INFO
-                text = (f"{n} identical rows without an order id (rows {', '.join(map(str, rows[:10]))}); "
-                        f"kept as separate orders" + (" but dropped at your request" if drop else ""))
+                code = "import_identical_rows_dropped" if drop else "import_identical_rows_kept"
             else:
                 kind, severity = "duplicate_rows", WARNING
-                text = (f"{n} rows identical in every column (rows {', '.join(map(str, rows[:10]))}), "
-                        f"probably exported twice; " + ("all but the first dropped at your request" if drop
-                                                        else "kept (choose 'drop duplicates' to keep one)"))
-            report.add(Problem(kind, severity, text, row=int(rows[0])), count=n - 1)
+                code = "import_duplicate_rows_dropped" if drop else "import_duplicate_rows_kept"
+            params = {"n": n, "rows": ", ".join(map(str, rows[:10]))}
+            report.add(Problem(kind, severity, code, params, row=int(rows[0])), count=n - 1)
     if not drop:
         return 0
     cur.execute("insert into import_excluded select source_row, 'duplicate' from import_repeats where rank_ > 1")

@@ -48,10 +48,9 @@ def _report_repeated_headers(headers: list[str], report: ImportReport) -> None:
         match = re.fullmatch(r"(.*) \((\d+)\)", header)
         if match and match.group(1) in headers:
             first = headers.index(match.group(1)) + 1
-            report.add(Problem("repeated_header", WARNING,
-                               f"the header {match.group(1)!r} names columns {first} and {number}; column {number} "
-                               f"is called {header!r} here, and a field mapped to {match.group(1)!r} reads column "
-                               f"{first}", column=header))
+            report.add(Problem("repeated_header", WARNING, "import_repeated_header",
+                               {"header": match.group(1), "first": first, "number": number, "renamed": header},
+                               column=header))
 
 
 def _sha256(path: Path) -> str:

@@ -81,20 +81,18 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         report.dataset_version = db.get_dataset(con, report.dataset).version
         return report
     except (ImportRejected, NeedsDecision) as exc:
-        if isinstance(exc, ImportRejected):
-            report.reason = str(exc).removeprefix(f"{file_name}: ")
         if isinstance(exc, ImportRejected) and exc.report is None:
+            # refused before the report had a say (the mapping, the date order): its words are the error's
             exc.report = report
-            if not any(p.severity == ERROR for p in report.problems):
-                report.add(Problem(exc.kind, ERROR, str(exc).split(": ", 1)[-1]))
+            if report.rejection is None:
+                code, params = (exc.code, exc.params) if exc.code else ("error_text", {"text": str(exc).split(": ", 1)[-1]})
+                report.rejection = Problem(exc.kind, ERROR, code, params)
+                report.add(report.rejection)
         _discard_upload(con, stored_path)
         raise
     except duckdb.Error as exc:
         _discard_upload(con, stored_path)
-        message = _duckdb_message(exc)
-        report.add(Problem("unreadable", ERROR, message))
-        report.reason = message
-        raise ImportRejected(f"{file_name}: {message}", report) from None
+        raise _reject(report, "unreadable", "unreadable", {"detail": _duckdb_message(exc)}) from None
     finally:
         _done_keeping(stored_path)
         source.close()
@@ -178,30 +176,30 @@ def _stage(cur, source: Source, report: ImportReport, table: str, column_index: 
         if "COLUMNS" in error_type:
             found = len(next(csv.reader(io.StringIO(csv_line or "", newline=""),  # it may hold a line break
                                         delimiter=source.delimiter or ","), []))
-            kind, message = "wrong_field_count", f"has {found} fields but the header has {len(source.headers)}"
-        else:
-            kind = error_type.lower().replace(" ", "_")
-        report.add(Problem(kind, ERROR, message, row=int(line), value=(csv_line or "")[:200]))
+            kind, code = "wrong_field_count", "import_wrong_field_count"
+            params = {"found": found, "expected": len(source.headers)}
+        else:  # the CSV reader's own words (DuckDB's), kept as they are
+            kind, code, params = error_type.lower().replace(" ", "_"), "import_reader_error", {"detail": message}
+        report.add(Problem(kind, ERROR, code, params, row=int(line), value=(csv_line or "")[:200]))
     staged_rows = cur.execute("select count(*) from import_rows").fetchall()[0][0]
     report.rows_read = staged_rows + len(structural)
     if report.rows_read == 0:
-        raise _reject(report, "no_rows", "the file has a header but no data rows.")
+        raise _reject(report, "no_rows", "no_rows")
     if report.rows_read > max_rows:
-        raise _reject(report, "too_many_rows", f"the file has more than {max_rows:,} rows, the limit "
-                      f"(CUSTLIB_MAX_ROWS); reading stopped there. Split it, or raise the limit.")
+        raise _reject(report, "too_many_rows", "too_many_rows_read", {"limit": f"{max_rows:,}"})
 
     bad_rows = 0
     if checks:
         counts = cur.execute("select " + ", ".join(f"count(*) filter (where bad_{i})" for i in range(len(checks)))
                              + ", count(*) filter (where is_bad) from import_checked").fetchall()[0]
         bad_rows = counts[-1]
-        for i, ((kind, message, _, raw, column), count) in enumerate(zip(checks, counts)):
+        for i, ((kind, code, params, _, raw, column), count) in enumerate(zip(checks, counts)):
             if not count:
                 continue
             examples = cur.execute(f"select source_row, {raw} from import_staged where bad_{i} "
                                    f"order by source_row limit {MAX_PROBLEMS_PER_KIND}").fetchall()
             for row, value in examples:
-                report.add(Problem(kind, ERROR, message, row=int(row), column=column, value=value))
+                report.add(Problem(kind, ERROR, code, params, row=int(row), column=column, value=value))
             report.counts[kind] += count - len(examples)
 
     cur.execute("create temp table import_excluded (source_row bigint, reason varchar)")
@@ -214,12 +212,10 @@ def _stage(cur, source: Source, report: ImportReport, table: str, column_index: 
     report.rows_rejected = bad_rows + len(structural) + conflicts
     report.rows_dropped_as_duplicates = dropped
     if strict and report.error_count:
-        raise ImportRejected(f"{file_name}: {report.error_count:,} problem(s) found and strict mode is on; "
-                             f"nothing was imported.", report)
+        raise _reject(report, "strict_rejected", "strict_rejected", {"errors": f"{report.error_count:,}"}, listed=False)
     loaded = staged_rows - bad_rows - conflicts - dropped
     if loaded == 0:
-        raise ImportRejected(f"{file_name}: none of the {report.rows_read:,} rows is valid, so nothing was "
-                             f"imported. Check the column mapping and formats in the report.", report)
+        raise _reject(report, "no_valid_rows", "no_valid_rows", {"rows": f"{report.rows_read:,}"}, listed=False)
     report.rows_loaded = loaded
     excluded = "" if not (conflicts or dropped) else (
         " and source_row not in (select source_row from import_excluded)")
@@ -269,7 +265,7 @@ def preview_file(path: str | os.PathLike, table: str = "transactions", has_heade
             else:
                 frame = cur.execute(f"select * from ({reader.sample_sql}) limit {int(rows)}", reader.params).df()
         except duckdb.Error as exc:
-            raise _reject(report, "unreadable", _duckdb_message(exc)) from None
+            raise _reject(report, "unreadable", "unreadable", {"detail": _duckdb_message(exc)}) from None
         finally:
             con.close()
         frame.columns = ["row"] + source.headers

@@ -12,7 +12,7 @@ def _open_parquet(path: Path, report: ImportReport) -> Source:
         names = _parquet_columns(path)
     except duckdb.Error as exc:
         first_line = str(exc).partition("\n")[0]
-        raise _reject(report, "bad_parquet", f"this is not a readable Parquet file ({first_line}).") from None
+        raise _reject(report, "bad_parquet", "bad_parquet", {"detail": first_line}) from None
     return Source(path=path, file_format="parquet", sha256=_sha256(path), headers=_unique_headers(names),
                   has_header=True)
 

@@ -3,6 +3,8 @@ limits a file must keep (``Limits``, from the environment). The CLI prints an Im
 from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
+
+from .. import messages
 from ..errors import ImportRejected
 
 
@@ -36,21 +38,31 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 
 @dataclass
 class Problem:
+    """One finding: its kind (what the counts are by), severity, where it is, and its words as a message code
+    with parameters (custlib.messages), so the CLI and the Data page can say it in English or Chinese."""
     kind: str
     severity: str
-    message: str
+    code: str
+    params: dict = field(default_factory=dict)
     row: int | None = None
     column: str | None = None
     value: str | None = None
 
-    def describe(self, file_name: str) -> str:
+    def text(self, lang: str = "en") -> str:
+        return messages.render(self.code, self.params, lang)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def describe(self, file_name: str, lang: str = "en") -> str:
         where = [file_name]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(messages.render("where_row", {"row": self.row}, lang))
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(messages.render("where_column", {"column": self.column}, lang))
         shown = f" {self.value!r}:" if self.value is not None else ""
-        return f"{', '.join(where)}:{shown} {self.message}"
+        return f"{', '.join(where)}:{shown} {self.text(lang)}"
 
 
 @dataclass
@@ -78,7 +90,7 @@ class ImportReport:
     stored_path: str | None = None
     dataset_version: int | None = None
     accepted: bool = False
-    reason: str | None = None  # why a rejected file was rejected, in the words of its message
+    rejection: Problem | None = None  # why a rejected file was rejected
 
     def add(self, problem: Problem, count: int = 1, sample: bool = True) -> None:
         self.counts[problem.kind] = self.counts.get(problem.kind, 0) + count
@@ -90,18 +102,25 @@ class ImportReport:
     def error_count(self) -> int:
         return sum(n for kind, n in self.counts.items() if self.severities[kind] == ERROR)
 
-    def summary(self) -> str:
-        if self.accepted:
-            line = (f"Imported {self.rows_loaded:,} of {self.rows_read:,} rows from {self.file_name} "
-                    f"into {self.table} of dataset {self.dataset!r}")
-            skipped = self.rows_rejected + self.rows_dropped_as_duplicates
-            return line + (f"; {skipped:,} skipped (see the report)." if skipped else ".")
-        if self.reason:
-            return f"Rejected {self.file_name}: {self.reason.rstrip('.')}. The database is unchanged."
-        return f"Rejected {self.file_name}: nothing was imported and the database is unchanged."
+    @property
+    def reason(self) -> str | None:
+        """Why a rejected file was rejected, in English (None when it was not)."""
+        return self.rejection.text() if self.rejection is not None else None
 
-    def to_text(self) -> str:
-        lines = [self.summary()]
+    def summary(self, lang: str = "en") -> str:
+        if self.accepted:
+            skipped = self.rows_rejected + self.rows_dropped_as_duplicates
+            return messages.render("import_summary_skipped" if skipped else "import_summary_accepted", {
+                "loaded": f"{self.rows_loaded:,}", "read": f"{self.rows_read:,}", "file": self.file_name,
+                "table": self.table, "dataset": self.dataset, "skipped": f"{skipped:,}"}, lang)
+        if self.rejection is not None:
+            reason = self.rejection.text(lang).rstrip(".。")
+            return messages.render("import_summary_rejected", {"file": self.file_name, "reason": reason}, lang)
+        return messages.render("import_summary_rejected_plain", {"file": self.file_name}, lang)
+
+    def to_text(self, lang: str = "en") -> str:
+        """The report for a terminal; the findings in ``lang`` (the details of how the file was read in English)."""
+        lines = [self.summary(lang)]
         details = []
         if self.file_format:
             details.append(self.file_format)
@@ -123,24 +142,36 @@ class ImportReport:
             for kind, count in sorted(self.counts.items(), key=lambda kv: (self.severities[kv[0]] != ERROR, kv[0])):
                 lines.append(f"  {self.severities[kind]:<7} {kind}: {count:,}")
             for problem in self.problems:
-                lines.append(f"  - {problem.severity}: {problem.describe(self.file_name)}")
+                lines.append(f"  - {problem.severity}: {problem.describe(self.file_name, lang)}")
             shown = len(self.problems)
             total = sum(self.counts.values())
             if total > shown:
                 lines.append(f"  ({total - shown:,} more not listed; at most {MAX_PROBLEMS_PER_KIND} per kind)")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self, lang: str = "en") -> dict:
+        """Everything as plain data; each problem (and the rejection) also carries its words in ``lang``."""
+        data = asdict(self)
+        for problem, plain in zip(self.problems, data["problems"]):
+            plain["message"] = problem.text(lang)
+        if self.rejection is not None:
+            data["rejection"]["message"] = self.rejection.text(lang)
+        data["reason"] = self.rejection.text(lang) if self.rejection is not None else None
+        return data
 
 
-def _reject(report: ImportReport, kind: str, message: str, **where) -> ImportRejected:
-    report.add(Problem(kind, ERROR, message, **where))
-    report.reason = message
-    return ImportRejected(f"{report.file_name}: {message}", report)
+def _reject(report: ImportReport, kind: str, code: str, params: dict | None = None, listed: bool = True,
+            **where) -> ImportRejected:
+    """Refuse the file: the finding goes into the report (as a problem too unless ``listed`` is False: a
+    verdict on problems already listed), and the exception carries the report."""
+    problem = Problem(kind, ERROR, "import_" + code, params or {}, **where)
+    if listed:
+        report.add(problem)
+    report.rejection = problem
+    return ImportRejected(report=report, kind=kind, code=problem.code, params=problem.params,
+                          prefix=report.file_name)
 
 
 def _too_many_columns(report: ImportReport, columns: int) -> ImportRejected:
     limit = Limits.from_environment().max_columns
-    return _reject(report, "too_many_columns", f"the file has {columns:,} columns, over the limit of {limit:,} "
-                   f"(CUSTLIB_MAX_COLUMNS). Export only the columns you need.")
+    return _reject(report, "too_many_columns", "too_many_columns", {"columns": f"{columns:,}", "limit": f"{limit:,}"})

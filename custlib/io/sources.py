@@ -15,15 +15,14 @@ def open_source(path: Path, report: ImportReport, has_header: bool | None = None
     """The file opened for reading, or ImportRejected saying why not. ``preview``: only its first rows
     will be read (a workbook is then cut after them rather than measured whole)."""
     if not path.is_file():
-        raise _reject(report, "file_not_found", f"there is no file at {path}.")
+        raise _reject(report, "file_not_found", "file_not_found", {"path": str(path)})
     size = path.stat().st_size
     if size == 0:
-        raise _reject(report, "empty_file", "the file is empty (0 bytes).")
+        raise _reject(report, "empty_file", "empty_file")
     limits = Limits.from_environment()
     if size > limits.max_bytes:
-        raise _reject(report, "file_too_large",
-                      f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.max_bytes / 2**20:,.0f} MB "
-                      f"(CUSTLIB_MAX_UPLOAD_MB). Split it, or raise the limit.")
+        raise _reject(report, "file_too_large", "file_too_large",
+                      {"size_mb": f"{size / 2**20:,.0f}", "limit_mb": f"{limits.max_bytes / 2**20:,.0f}"})
     source = _open_by_kind(path, report, has_header, sheet, preview)
     if len(source.headers) > limits.max_columns:
         source.close()
@@ -38,18 +37,15 @@ def _open_by_kind(path: Path, report: ImportReport, has_header: bool | None, she
         head = handle.read(8)
     suffix = path.suffix.lower()
     if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
-        raise _reject(report, "encrypted_xlsx", "this .xlsx is password-protected (encrypted) or an old .xls "
-                      "workbook renamed. Remove the password (or save it as .xlsx) in Excel or WPS, then upload it.")
+        raise _reject(report, "encrypted_xlsx", "encrypted_xlsx")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         return _open_xlsx(path, report, has_header, sheet, preview)
     if other := next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None):
-        raise _reject(report, "wrong_file_type",
-                      f"this is {other}, not a table. Upload CSV, TSV, Excel .xlsx or Parquet.")
+        raise _reject(report, "wrong_file_type", "wrong_file_type", {"what": other})
     if head.startswith(b"PAR1") or suffix == ".parquet":
         return _open_parquet(path, report)
     if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise _reject(report, "old_excel", "this is an old Excel .xls workbook; open it in Excel or WPS and "
-                      "save it as .xlsx or CSV, then upload that.")
+        raise _reject(report, "old_excel", "old_excel")
     return _open_text(path, report, has_header)
 
 

@@ -93,8 +93,7 @@ def _row_cap(cur, source: Source, report: ImportReport, max_rows: int) -> int | 
         rows = cur.execute("select coalesce(sum(num_rows), 0) from parquet_file_metadata($path)",
                            {"path": str(source.path)}).fetchall()[0][0]
         if rows > max_rows:
-            raise _reject(report, "too_many_rows", f"the file has {rows:,} rows, over the limit of {max_rows:,} "
-                          f"(CUSTLIB_MAX_ROWS). Split it, or raise the limit.")
+            raise _reject(report, "too_many_rows", "too_many_rows", {"rows": f"{rows:,}", "limit": f"{max_rows:,}"})
         return None
     if source.file_format == "text" and source.lines is not None and source.lines > max_rows + source.has_header:
         return max_rows + 1
@@ -115,7 +114,7 @@ def _stage_rows(cur, reader: RawReader, table: str, expressions: list[str], chec
     """
     if len(checks) > 62:  # one bit each in a BIGINT
         raise ValueError(f"{len(checks)} checks do not fit the bits of one BIGINT")
-    flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, condition, _, _) in enumerate(checks)]
+    flags = [f"coalesce({condition}, false) as bad_{i}" for i, (_, _, _, condition, _, _) in enumerate(checks)]
     any_bad = " or ".join(f"bad_{i}" for i in range(len(checks))) or "false"
     flag_bits = " + ".join(f"case when bad_{i} then {1 << i} else 0 end" for i in range(len(checks))) or "0"
     raw_columns = sorted({raw for *_, raw, _ in checks})
@@ -241,14 +240,15 @@ FIELD_SPECS: dict[str, dict[str, FieldSpec]] = {
 }
 
 
-_PROBLEM_TEXT = {
-    "date": ("bad_date", "is not a date in the column's format ({fmt})"),
-    "timestamp": ("bad_date", "is not a date/time in the column's format ({fmt})"),
-    "amount": ("bad_amount", "is not an amount (expected a number such as 1,234.50 or ¥1,234.50)"),
-    "number": ("bad_number", "is not a number"),
-    "flag": ("bad_flag", "is not a yes/no value (use 1/0, yes/no, true/false, 是/否)"),
-    "score": ("bad_score", "is not a whole number from {low:g} to {high:g}"),
-    "kind": ("bad_kind", "is not an interaction kind (call, visit, email, ticket, complaint, survey)"),
+# field kind -> (finding kind, message code): a cell that does not parse as its field
+_PROBLEM_CODES = {
+    "date": ("bad_date", "import_bad_date"),
+    "timestamp": ("bad_date", "import_bad_timestamp"),
+    "amount": ("bad_amount", "import_bad_amount"),
+    "number": ("bad_number", "import_bad_number"),
+    "flag": ("bad_flag", "import_bad_flag"),
+    "score": ("bad_score", "import_bad_score"),
+    "kind": ("bad_kind", "import_bad_kind"),
 }
 
 
@@ -260,10 +260,11 @@ def _sample_values(cur, reader: RawReader, column: str) -> list[str]:
 
 def _field_expressions(cur, reader: RawReader, table: str, mapping: dict[str, int], headers: list[str],
                        file_name: str, date_order: str | None, report: ImportReport) -> tuple[list[str], list[tuple]]:
-    """SQL for each canonical field (parsed value) and for its checks (kind, message, condition, raw column)."""
+    """SQL for each canonical field (parsed value) and for its checks (kind, message code, its parameters,
+    condition, raw column)."""
     today_limit = date.today() + timedelta(days=366)
     expressions: list[str] = []
-    checks: list[tuple[str, str, str, str, str]] = []
+    checks: list[tuple[str, str, dict, str, str, str]] = []
     for name, spec in FIELD_SPECS[table].items():
         if name not in mapping:
             expressions.append(f"null as {name}")
@@ -291,24 +292,25 @@ def _field_expressions(cur, reader: RawReader, table: str, mapping: dict[str, in
         expressions.append(f"{parsed} as {name}")
         column = headers[mapping[name]]
         if spec.required:
-            checks.append(("missing_value", f"{name} is required but the cell is empty",
+            checks.append(("missing_value", "import_missing_value", {"field": name},
                            blank_sql(raw) if spec.kind == "id" else f"{raw} is null", raw, column))
-        if spec.kind in _PROBLEM_TEXT:
-            kind, text = _PROBLEM_TEXT[spec.kind]
-            text = text.format(fmt=report.formats.get(name, ""), low=spec.low or 0, high=spec.high or 0)
-            checks.append((kind, text, f"{raw} is not null and {name} is null", raw, column))
+        if spec.kind in _PROBLEM_CODES:
+            kind, code = _PROBLEM_CODES[spec.kind]
+            params = {"format": report.formats.get(name, ""), "low": f"{spec.low or 0:g}", "high": f"{spec.high or 0:g}"}
+            checks.append((kind, code, params, f"{raw} is not null and {name} is null", raw, column))
         if spec.kind in ("date", "timestamp"):
-            checks.append(("date_out_of_range",
-                           f"is outside {EARLIEST_DATE.isoformat()} .. {today_limit.isoformat()}",
+            checks.append(("date_out_of_range", "import_date_out_of_range",
+                           {"earliest": EARLIEST_DATE.isoformat(), "latest": today_limit.isoformat()},
                            f"{name} is not null and (cast({name} as date) < date '{EARLIEST_DATE.isoformat()}' "
                            f"or cast({name} as date) > date '{today_limit.isoformat()}')", raw, column))
         if spec.kind in ("amount", "number"):
             checks.append(("amount_out_of_range" if spec.kind == "amount" else "number_out_of_range",
-                           f"is not a finite number within ±{MAX_ABS_AMOUNT:,.0f}",
+                           "import_amount_out_of_range", {"limit": f"{MAX_ABS_AMOUNT:,.0f}"},
                            f"{name} is not null and (not isfinite({name}) or abs({name}) > {MAX_ABS_AMOUNT})",
                            raw, column))
         if spec.kind == "score":
-            checks.append(("score_out_of_range", f"must be a whole number from {spec.low:g} to {spec.high:g}",
+            checks.append(("score_out_of_range", "import_score_out_of_range",
+                           {"low": f"{spec.low:g}", "high": f"{spec.high:g}"},
                            f"{name} is not null and ({name} < {spec.low:g} or {name} > {spec.high:g} "
                            f"or try_cast({raw} as double) <> {name})", raw, column))
     return expressions, checks

@@ -28,8 +28,9 @@ class DecodeResult:
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def _binary_problem(head: bytes) -> tuple[str, int | None]:
-    """Why bytes with NULs in them are not a table we read, in words, and the line of the first NUL.
+def _binary_problem(head: bytes) -> tuple[str, dict, int | None]:
+    """Why bytes with NULs in them are not a table we read (a message code and its parameters), and the line
+    of the first NUL.
 
     UTF-16 without a byte-order mark has a NUL beside every ASCII character; a text file with a few
     NUL bytes is damaged; anything else is binary.
@@ -37,18 +38,17 @@ def _binary_problem(head: bytes) -> tuple[str, int | None]:
     pairs = len(head) // 2
     for odd in (1, 0):
         if pairs and head[odd::2].count(0) > 0.4 * pairs and head[1 - odd::2].count(0) < 0.05 * pairs:
-            return ("this looks like UTF-16 text without a byte-order mark. Save it again as UTF-8 CSV (Excel: "
-                    "'CSV UTF-8'), or as 'Unicode text', which carries the mark."), None
+            return "utf16_without_bom", {}, None
     nuls = head.count(0)
     if nuls <= 0.1 * len(head) and sum(b >= 32 or b in (9, 10, 13) for b in head) - nuls >= 0.95 * (len(head) - nuls):
         line = head.count(b"\n", 0, head.index(0)) + 1
-        return (f"line {line} contains NUL bytes (binary zeros), which a text file never holds: the file is "
-                f"damaged. Export it again, or remove the NUL bytes."), line
-    return "this is not a text file (it contains binary data). Upload CSV, TSV, Excel .xlsx or Parquet.", None
+        return "nul_bytes", {"line": line}, line
+    return "binary_file", {}, None
 
 
-def _gbk_doubt(path: Path) -> tuple[str, int] | None:
-    """Why a file that decodes as GBK is probably not GBK, and the line that shows it; None when it is.
+def _gbk_doubt(path: Path) -> tuple[str, dict, int] | None:
+    """Why a file that decodes as GBK is probably not GBK (a message code and its parameters), and the line
+    that shows it; None when it is.
 
     Two mistakes decode as GBK without an error: a line of UTF-8 Chinese after GBK lines (two exports
     pasted together), and Western European Latin-1 text, whose accented letters pair up with the next
@@ -72,16 +72,13 @@ def _gbk_doubt(path: Path) -> tuple[str, int] | None:
                 continue
             if sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2:
                 where = number + (_line_of_offset(path, start) if start else 1)
-                return (f"the file mixes encodings: line {where} is UTF-8 text but the lines before it are GBK. "
-                        f"Save the whole file again in one encoding, preferably UTF-8."), where
+                return "mixed_encodings_gbk_first", {"line": where}, where
     text = head.decode("gb18030", errors="replace")
     non_ascii = len(re.sub(r"[\x00-\x7f]+", "", text))
     latin = list(re.finditer(r"[A-Za-z][^\x00-\x7f][A-Za-z]+", text))
     if len(latin) >= 3 and len(latin) >= non_ascii / 2:
         line = text.count("\n", 0, latin[0].start()) + 1
-        return (f"the file is not UTF-8, and read as Chinese GBK it gives words like {latin[0].group()!r} "
-                f"(line {line}): it is probably Western European text (Latin-1/Windows-1252). Save it again as "
-                f"UTF-8 (Excel: 'CSV UTF-8')."), line
+        return "latin1_as_gbk", {"word": latin[0].group(), "line": line}, line
     return None
 
 
@@ -152,8 +149,8 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     elif b"\x00" in head:
-        message, nul_line = _binary_problem(head)
-        raise _reject(report, "binary_file", message, row=nul_line)
+        code, params, nul_line = _binary_problem(head)
+        raise _reject(report, "binary_file", code, params, row=nul_line)
     else:
         utf8 = _decode_stream(path, "utf-8", digest=digest)
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
@@ -161,18 +158,12 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
             encoding = "gb18030"
             utf8_line = _line_of_offset(path, utf8.bad_offset)
             if utf8.bad_offset == path.stat().st_size:  # an incomplete character at the very end
-                raise _reject(report, "truncated_file", f"the file ends in the middle of a character (line "
-                              f"{utf8_line}): it was cut short while saving, copying or downloading. Upload the "
-                              f"complete file.", row=utf8_line)
+                raise _reject(report, "truncated_file", "truncated_file", {"line": utf8_line}, row=utf8_line)
             if head.startswith(codecs.BOM_UTF8):
-                raise _reject(report, "mislabelled_encoding", f"the file starts with a UTF-8 byte-order mark, "
-                              f"but line {utf8_line} is not UTF-8 (it may be GBK). Save it again as UTF-8 "
-                              f"(Excel: 'CSV UTF-8').", row=utf8_line)
+                raise _reject(report, "mislabelled_encoding", "mislabelled_encoding", {"line": utf8_line},
+                              row=utf8_line)
             if utf8.utf8_text_before:
-                raise _reject(report, "mixed_encodings",
-                              f"the file mixes encodings: lines before line {utf8_line} are UTF-8 text but line "
-                              f"{utf8_line} is not (probably GBK). Save the whole file again in one encoding, "
-                              f"preferably UTF-8.", row=utf8_line)
+                raise _reject(report, "mixed_encodings", "mixed_encodings", {"line": utf8_line}, row=utf8_line)
             digest = hashlib.sha256()  # the UTF-8 pass stopped early; the transcoding pass hashes all
     if encoding in ("utf-8", "utf-8-sig"):
         source.text_path = path
@@ -186,15 +177,13 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
             source.close()
             line = _line_of_offset(path, decoded.bad_offset)
             if encoding == "gb18030":
-                raise _reject(report, "unknown_encoding",
-                              f"the text is neither UTF-8 (invalid bytes on line {utf8_line}) nor GBK/GB18030 "
-                              f"(invalid bytes on line {line}). It may mix encodings or not be text; save it "
-                              f"again as UTF-8 CSV.", row=line)
-            raise _reject(report, "unknown_encoding", f"invalid {encoding} text on line {line}.", row=line)
+                raise _reject(report, "unknown_encoding", "unknown_encoding", {"utf8_line": utf8_line, "line": line},
+                              row=line)
+            raise _reject(report, "unknown_encoding", "invalid_text", {"encoding": encoding, "line": line}, row=line)
         source.lines = decoded.line_feeds + (not decoded.ends_with_line_feed)
         if encoding == "gb18030" and (doubt := _gbk_doubt(path)):
             source.close()
-            raise _reject(report, "unknown_encoding", doubt[0], row=doubt[1])
+            raise _reject(report, "unknown_encoding", doubt[0], doubt[1], row=doubt[2])
     source.sha256 = digest.hexdigest()
     source.encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
                        "gb18030": "GBK/GB18030"}[encoding]
@@ -204,10 +193,10 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
         sample_text = sample_text[:sample_text.rindex("\n")]  # the last line may be cut off
     if not sample_text.strip():
         source.close()
-        raise _reject(report, "empty_file", "the file has no text (only blank lines).")
+        raise _reject(report, "empty_file", "blank_text")
     if problem := _not_a_table(sample_text):
         source.close()
-        raise _reject(report, "not_a_table", problem)
+        raise _reject(report, "not_a_table", *problem)
     source.delimiter, first_row = _sniff_dialect(sample_text)
     source.has_header = _looks_like_header(first_row) if has_header is None else has_header
     if source.has_header:
@@ -217,14 +206,13 @@ def _open_text(path: Path, report: ImportReport, has_header: bool | None) -> Sou
     return source
 
 
-def _not_a_table(sample_text: str) -> str | None:
-    """Why the start of a text file shows it is not a table (a web page, one endless line), or None."""
+def _not_a_table(sample_text: str) -> tuple[str, dict] | None:
+    """Why the start of a text file shows it is not a table (a web page, one endless line) as a message code
+    and its parameters, or None."""
     if re.match(r"\s*<(!doctype\s+html|html[\s>])", sample_text[:1024], re.IGNORECASE):
-        return ("this is a web page (HTML), not a table: the download probably failed or asked for a login. "
-                "Download the export again and upload the CSV or Excel file.")
+        return "web_page", {}
     if len(sample_text) >= SNIFF_BYTES and not re.search(r"[\r\n]", sample_text):
-        return (f"the first {SNIFF_BYTES >> 10} KB hold no line break, so this is not a table of one record per "
-                f"line. Check that it is the right file.")
+        return "no_line_break", {"kb": SNIFF_BYTES >> 10}
     return None
 
 

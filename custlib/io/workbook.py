@@ -179,28 +179,19 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
     except zipfile.BadZipFile:
         with path.open("rb") as handle:
             is_zip = handle.read(4) == b"PK\x03\x04"
-        raise _reject(report, "bad_xlsx", "this is not a valid .xlsx workbook " + (
-            "(the file is damaged or cut short). Save it again from Excel or WPS." if is_zip else
-            "(it is not even a zip archive, as every .xlsx is: probably a CSV or another file renamed). Upload "
-            "it under its real type, or save it again from Excel or WPS.")) from None
+        raise _reject(report, "bad_xlsx", "bad_zip" if is_zip else "not_a_zip") from None
     if "xl/workbook.xml" not in names:
         held = ", ".join(repr(name) for name in names[:3]) + (", ..." if len(names) > 3 else "")
-        raise _reject(report, "bad_xlsx", f"this zip file is not an Excel .xlsx workbook (it holds "
-                      f"{held or 'nothing'}). Unzip it and upload the file inside.")
+        raise _reject(report, "bad_xlsx", "zip_not_xlsx", {"held": held or "nothing"})
     if expanded > MAX_XLSX_UNCOMPRESSED:
-        raise _reject(report, "xlsx_too_large",
-                      f"the workbook expands to {expanded / 2**20:,.0f} MB, over the limit of "
-                      f"{MAX_XLSX_UNCOMPRESSED / 2**20:,.0f} MB. Export the sheet as CSV instead.")
+        raise _reject(report, "xlsx_too_large", "xlsx_expands", {"size_mb": f"{expanded / 2**20:,.0f}",
+                                                                  "limit_mb": f"{MAX_XLSX_UNCOMPRESSED / 2**20:,.0f}"})
     if expanded > XLSX_EXPANSION_CHECKED_FROM and expanded > MAX_XLSX_EXPANSION * max(compressed, 1):
-        raise _reject(report, "xlsx_too_large",
-                      f"the workbook's {compressed / 2**20:,.1f} MB expand to {expanded / 2**20:,.0f} MB of XML, "
-                      f"{expanded / max(compressed, 1):,.0f} times as much (real exports expand 5 to 20 times): it "
-                      f"was built to exhaust the reader, so it was not opened. Export the sheet as CSV instead.")
+        raise _reject(report, "xlsx_too_large", "xlsx_bomb", {
+            "compressed_mb": f"{compressed / 2**20:,.1f}", "size_mb": f"{expanded / 2**20:,.0f}",
+            "ratio": f"{expanded / max(compressed, 1):,.0f}"})
     if part := _part_declaring_entities(path):
-        raise _reject(report, "bad_xlsx", f"the workbook's part {part!r} declares XML entities (a DOCTYPE), "
-                      f"which Excel and WPS never write: entities are how files are built to make a reader expand "
-                      f"text a billionfold or read files from the server. It was not opened. Save the sheet "
-                      f"again from Excel or WPS.")
+        raise _reject(report, "bad_xlsx", "xlsx_entities", {"part": part})
     temp_dir = None
     try:
         if preview:
@@ -214,16 +205,15 @@ def _open_xlsx(path: Path, report: ImportReport, has_header: bool | None, sheet:
     except ImportRejected:
         raise
     except python_calamine.WorksheetNotFound:
-        raise _reject(report, "bad_xlsx", f"the workbook has no sheet {sheet!r}.") from None
+        raise _reject(report, "bad_xlsx", "no_sheet", {"sheet": sheet}) from None
     except Exception as exc:  # the reader raises many types for damaged workbooks
-        raise _reject(report, "bad_xlsx", f"the workbook could not be read: it is damaged or was not written by a "
-                      f"spreadsheet program ({type(exc).__name__}: {str(exc)[:200]}). Save it again from Excel or "
-                      f"WPS.") from None
+        raise _reject(report, "bad_xlsx", "unreadable_xlsx",
+                      {"detail": f"{type(exc).__name__}: {str(exc)[:200]}"}) from None
     finally:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
     if cells is None:
-        raise _reject(report, "empty_file", "every sheet of the workbook is empty.")
+        raise _reject(report, "empty_file", "empty_workbook")
     width = max(map(len, cells))
     grid = np.empty((len(cells), width), dtype=object)
     if any(len(row) != width for row in cells):  # rows are rectangular from calamine; pad if ever not
@@ -257,7 +247,6 @@ def _check_sheet_sizes(path: Path, report: ImportReport, sheet: str | int | None
     that many rows of the widest table allowed."""
     limits = Limits.from_environment()
     max_cells = limits.max_xlsx_cells if in_first_rows is None else in_first_rows * limits.max_columns
-    within = "" if in_first_rows is None else f" in its first {in_first_rows:,} rows"
     try:
         listed = sheets(path)
     except (KeyError, ElementTree.ParseError):  # no usable sheet list: measure every worksheet part
@@ -270,14 +259,12 @@ def _check_sheet_sizes(path: Path, report: ImportReport, sheet: str | int | None
     for name, member in listed:
         size = measure(path, name, member, limits.max_rows + 1, max_cells)  # + the header
         if size.over == "rows":
-            raise _reject(report, "too_many_rows",
-                          f"sheet {name!r} has more than {limits.max_rows:,} rows, the limit (CUSTLIB_MAX_ROWS); "
-                          f"reading stopped there. Split it, or raise the limit.")
+            raise _reject(report, "too_many_rows", "sheet_too_many_rows", {"sheet": name, "limit": f"{limits.max_rows:,}"})
         if size.over == "cells":
             raise _reject(report, "xlsx_too_large",
-                          f"sheet {name!r} spans more than {max_cells:,} cells{within} (at least {size.rows:,} "
-                          f"rows by {max(size.columns, 1):,} columns), the limit for a workbook "
-                          f"(CUSTLIB_MAX_XLSX_CELLS); reading stopped there. Export the sheet as CSV instead.")
+                          "sheet_too_many_cells" if in_first_rows is None else "sheet_too_many_cells_in_first", {
+                              "sheet": name, "limit": f"{max_cells:,}", "first_rows": f"{in_first_rows or 0:,}",
+                              "rows": f"{size.rows:,}", "columns": f"{max(size.columns, 1):,}"})
         if size.has_values:
             return
 

@@ -278,3 +278,14 @@ def test_an_upload_waits_beside_the_database_and_goes_when_replaced_or_cleared(s
     at.file_uploader(key="data_upload").clear().run()
     assert not at.exception
     assert waiting_copies(studio_db) == []
+
+
+def test_a_chinese_analyst_reads_the_findings_in_chinese(start_app):
+    """custlib says each finding as a code; the Data page words it in the page's language (issue 15, item 6)."""
+    content = "客户编号,下单日期,实付金额\n张三,2024-01-05,100\n李四,2024-01-06,一百\n".encode("gbk")
+    at = start_app(page=DATA_PAGE, language="zh")
+    upload(at, "销售.csv", content)
+    at.button(key="data_import").click().run()
+    assert not at.exception
+    words = " ".join(map(str, table_with(at, "说明")["说明"]))
+    assert "不是金额" in words and "is not an amount" not in words
