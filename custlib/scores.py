@@ -27,12 +27,6 @@ def store_scores(con, dataset_id: int, result: ScoreResult) -> int:
     return len(frame)
 
 
-def stored_scores(con, dataset_id: int) -> pd.DataFrame:
-    """The dataset's stored scores (empty when none were stored)."""
-    return db.query_df(con, "select * exclude (dataset_id) from customer_scores where dataset_id = ? "
-                            "order by customer_id", [int(dataset_id)])
-
-
 def readable_table(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The score table as people read it in a file: each reason in words (``lang`` "en" or "zh"), without the
     numbers its words already quote."""

@@ -11,7 +11,7 @@ from custlib.errors import CustlibError
 from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import option_labels, t
+from ui.i18n import language, option_labels, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -174,6 +174,18 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
         st.dataframe(comparison_table(compared), key="sim_compare_table")
         auth.download_csv(t("sim_export_compare"), compared, index=True, file_name="scenarios_compared.csv",
                           export_name="scenario comparison", dataset=dataset, key="sim_export_compare")
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    doomed = left.selectbox(t("sim_delete_choice"), list(labels), format_func=labels.__getitem__, index=None,
+                            key="sim_delete_choice", placeholder=t("sim_delete_placeholder"), disabled=not may_save)
+    if right.button(t("sim_delete"), key="sim_delete", width="stretch", disabled=not may_save or doomed is None):
+        try:
+            decisions.delete_scenario(dataset, doomed)
+        except CustlibError as exc:
+            st.error(t("sim_save_failed", error=exc.text(language())), icon=":material/error:")
+        else:
+            st.session_state.pop("sim_delete_choice", None)
+            st.session_state.pop("sim_compare", None)
+            st.rerun()
 
 
 current = view.start("sim_title", "sim_intro")

@@ -48,3 +48,31 @@ def test_a_clone_needs_nothing_beside_it():
     assert (sample / "cdnow_customers_summary.csv").is_file() and (sample / "README.md").is_file()
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "custlib import data/samples/cdnow/CDNOW_sample.txt" in readme
+
+
+def test_every_public_custlib_function_has_a_caller_outside_the_tests():
+    """Dead code goes (issue 15, item 7): each public top-level function and class of custlib is named by the
+    product itself (custlib, ui, pages, app.py, serve.py or bench/), not only by tests. A package's
+    re-exports and ``__all__`` do not count as a use."""
+    import ast
+    import re
+
+    def without_reexports(path: Path, text: str) -> str:
+        if path.name != "__init__.py":
+            return text
+        text = re.sub(r"__all__\s*=\s*[\[(].*?[\])]", "", text, flags=re.S)
+        return re.sub(r"^from \.[\w.]* import (\([^)]*\)|.*)$", "", text, flags=re.M)
+
+    product = [p for folder in ("custlib", "ui", "pages", "bench") for p in (REPO / folder).rglob("*.py")]
+    product += [REPO / "app.py", REPO / "serve.py"]
+    texts = {p: without_reexports(p, p.read_text(encoding="utf-8")) for p in product}
+    unused = []
+    for path in sorted(CUSTLIB.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                name = re.compile(rf"\b{node.name}\b")
+                uses = sum(len(name.findall(text)) - (other == path) for other, text in texts.items())
+                if uses <= 0:
+                    unused.append(f"{path.relative_to(REPO)}: {node.name}")
+    assert len(texts) > 60
+    assert unused == [], "public functions no product code calls (remove them, or give them a caller)"

@@ -9,7 +9,7 @@ import pytest
 
 from custlib import db, demo
 from custlib.customers import SCORE_COLUMNS, ScoreSettings, customer_table as customer_scores
-from custlib.scores import store_scores, stored_scores
+from custlib.scores import store_scores
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ def test_scores_are_stored_and_replaced(demo_db, scored, tmp_path):
     dataset_id = db.get_dataset(con).dataset_id
     assert store_scores(con, dataset_id, scored) == len(scored.table)
     assert store_scores(con, dataset_id, scored) == len(scored.table)  # replaced, not appended
-    stored = stored_scores(con, dataset_id)
+    stored = db.query_df(con, "select * from customer_scores where dataset_id = ? order by customer_id", [dataset_id])
     assert len(stored) == len(scored.table) and str(stored["as_of"].iloc[0])[:10] == "2026-06-30"
     assert stored["clv"].sum() == pytest.approx(scored.table["clv"].sum())
     con.close()

@@ -59,6 +59,10 @@ def save_scenario(dataset: db.Dataset, name: str, scenario: sim.Scenario, assump
                              actor=auth.actor())
 
 
+def delete_scenario(dataset: db.Dataset, scenario_id: int) -> None:
+    sim.delete_scenario(data.get_conn(), dataset.dataset_id, scenario_id, actor=auth.actor())
+
+
 def saved_scenarios(dataset: db.Dataset) -> pd.DataFrame:
     return sim.list_scenarios(data.get_conn(), dataset.dataset_id)
 

@@ -69,6 +69,14 @@ def test_scenarios_are_saved_listed_and_compared(demo_db, start_app, open_db):
     con = open_db()
     stored = sim.list_scenarios(con, db.get_dataset(con, "demo").dataset_id)
     assert stored["promo_share"].tolist() == [0.8, 0.2]
+    con.close()
+    at.selectbox(key="sim_delete_choice").set_value(1).run()
+    at.button(key="sim_delete").click().run()
+    assert not at.exception
+    assert table(at, "Saved at")["Name"].tolist() == ["Promotion push"]
+    con = open_db()
+    assert sim.list_scenarios(con, db.get_dataset(con, "demo").dataset_id)["name"].tolist() == ["Promotion push"]
+    assert db.query_df(con, "select action from audit_log order by audit_id desc limit 1")["action"][0] == "delete_plan"
 
 
 def test_use_the_best_split_moves_the_slider(demo_db, start_app):
