@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import audit, db
+from .contracts import checked
 from .errors import CustlibError
 from .segments import TIERS, value_tiers
 
@@ -206,12 +207,9 @@ def settings_history(con, dataset_id: int) -> pd.DataFrame:
 
 
 def customer_owners(con, dataset_id: int) -> pd.DataFrame:
-    """customer_id, account_manager (None when unowned), region: ``sql/int_capacity_owners.sql``."""
-    frame = db.query(con, "mart_capacity_owners", dataset_id=int(dataset_id))
-    if tuple(frame.columns) != OWNER_COLUMNS:
-        raise RuntimeError(f"int_capacity_owners returned columns {list(frame.columns)}, but its contract is "
-                           f"{list(OWNER_COLUMNS)}")
-    return frame
+    """customer_id, account_manager (None when unowned), region: ``sql/mart/mart_capacity_owners.sql``."""
+    return checked(db.query(con, "mart_capacity_owners", dataset_id=int(dataset_id)), OWNER_COLUMNS,
+                   "mart_capacity_owners")
 
 
 def customer_tiers(snapshot, core_share: float = 0.20, potential_share: float = 0.30) -> pd.Series:
@@ -386,9 +384,7 @@ def evaluate_settings_change(con, dataset_id: int, change_date, tiers: pd.Series
     window = timedelta(days=int(window_days))
     activity = db.query(con, "mart_capacity_window_activity", dataset_id=int(dataset_id), change_date=change.date(),
                         window_days=int(window_days))
-    if tuple(activity.columns) != WINDOW_COLUMNS:
-        raise RuntimeError(f"mart_capacity_window_activity returned columns {list(activity.columns)}, but its "
-                           f"contract is {list(WINDOW_COLUMNS)}")
+    checked(activity, WINDOW_COLUMNS, "mart_capacity_window_activity")
     last = db.last_order_date(con, dataset_id)
     last = pd.Timestamp(last) if last is not None else None
     if clv_before is None or clv_after is None:

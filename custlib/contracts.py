@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import ContractDrift
+
 
 def checked(frame: pd.DataFrame, contract: tuple[str, ...], name: str) -> pd.DataFrame:
     """``frame`` if its columns are exactly the declared contract, else a loud error (SQL drift)."""
     if tuple(frame.columns) != contract:
-        raise RuntimeError(f"{name} returned columns {list(frame.columns)}, but its contract is {list(contract)}")
+        raise ContractDrift(f"{name} returned columns {list(frame.columns)}, but its contract is {list(contract)}")
     return frame

@@ -72,3 +72,16 @@ class AccessConfigError(CustlibError):
 
 class PermissionDenied(CustlibError):
     """The signed-in user's role may not do this (custlib.access.require); nothing was changed."""
+
+
+class InvalidSummary(CustlibError, ValueError):
+    """A customer summary breaks a rule the models rely on; the message names the rule."""
+
+
+class FitFailed(CustlibError):
+    """The likelihood could not be maximised (no finite optimum): the data do not support the model."""
+
+
+class ContractDrift(CustlibError, RuntimeError):
+    """A named query answered with other columns than its contract declares: a bug in custlib, said as one
+    (reading on would put the wrong numbers under the right names)."""

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import db
+from .contracts import checked
 from .features import as_date
 
 #: The filters, in the order the sidebar shows them (also their query-string names).
@@ -76,10 +77,7 @@ def customer_attributes(con, dataset_id: int, as_of) -> pd.DataFrame:
     ``cohort`` the quarter of the first purchase as text ("2024-Q3").
     """
     frame = db.query(con, "mart_page_customer_attributes", dataset_id=int(dataset_id), as_of=as_date(as_of))
-    if tuple(frame.columns) != ATTRIBUTE_COLUMNS:
-        raise RuntimeError(f"mart_page_customer_attributes returned columns {list(frame.columns)}, "
-                           f"but its contract is {list(ATTRIBUTE_COLUMNS)}")
-    return frame
+    return checked(frame, ATTRIBUTE_COLUMNS, "mart_page_customer_attributes")
 
 
 def filter_options(attributes: pd.DataFrame) -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import CustlibError
+from ..errors import FitFailed, InvalidSummary
 
 #: A month is the mean Gregorian month, in days.
 DAYS_PER_MONTH = 365.25 / 12
@@ -36,14 +36,6 @@ DAYS_PER_MONTH = 365.25 / 12
 UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH}
 
 _Z95 = 1.959963984540054
-
-
-class InvalidSummary(CustlibError, ValueError):
-    """A customer summary breaks a rule the models rely on; the message names the rule."""
-
-
-class FitFailed(CustlibError):
-    """The likelihood could not be maximised (no finite optimum): the data do not support the model."""
 
 
 # Below this many repeat buyers no model is fitted at all. With a handful of customers the likelihood of
