@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import access, capacity, churn, customers, db, features, valuation
+from custlib import access, capacity, churn, customers, datasets, db, features, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -54,35 +54,35 @@ def default_assumptions(cache_key: tuple[int, int], as_of: date, curves: sim.Res
     return sim.default_assumptions(promotion_estimates(cache_key, as_of), curves.average_order_amount)
 
 
-def save_scenario(dataset: db.Dataset, name: str, scenario: sim.Scenario, assumptions: sim.Assumptions,
+def save_scenario(dataset: datasets.Dataset, name: str, scenario: sim.Scenario, assumptions: sim.Assumptions,
                   result: pd.Series, as_of: date) -> int:
     return sim.save_scenario(data.get_conn(), dataset.dataset_id, name, scenario, assumptions, result, as_of=as_of,
                              actor=auth.actor())
 
 
-def saved_scenarios(dataset: db.Dataset) -> pd.DataFrame:
+def saved_scenarios(dataset: datasets.Dataset) -> pd.DataFrame:
     return sim.list_scenarios(data.get_conn(), dataset.dataset_id)
 
 
-def compare_scenarios(dataset: db.Dataset, scenario_ids) -> pd.DataFrame:
+def compare_scenarios(dataset: datasets.Dataset, scenario_ids) -> pd.DataFrame:
     return sim.compare_scenarios(data.get_conn(), dataset.dataset_id, scenario_ids)
 
 
 # --- capacity -------------------------------------------------------------------------------------
 
-def capacity_settings(dataset: db.Dataset, suggested: dict[str, int] | None = None) -> pd.DataFrame:
+def capacity_settings(dataset: datasets.Dataset, suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """The quotas in effect, one row per tier (tiers never saved: quotas suggested from the holdings)."""
     return capacity.get_settings(data.get_conn(), dataset.dataset_id, suggested)
 
 
-def save_capacity_settings(dataset: db.Dataset, settings: dict, note: str = "",
+def save_capacity_settings(dataset: datasets.Dataset, settings: dict, note: str = "",
                            suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """Store new quotas (history rows written; empty when nothing changed)."""
     return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note, suggested=suggested,
                                   actor=auth.actor())
 
 
-def capacity_history(dataset: db.Dataset) -> pd.DataFrame:
+def capacity_history(dataset: datasets.Dataset) -> pd.DataFrame:
     return capacity.settings_history(data.get_conn(), dataset.dataset_id)
 
 
