@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from custlib import (access, audit, cli, customers, db, features, filters, incoming, relay, retention,
+from custlib import (audit, cli, customers, db, features, filters, incoming, masking, relay, retention,
                      segments, valuation)
 from custlib import datasets as dataset_registry
 from custlib import io as custio
@@ -298,7 +298,7 @@ def stages_at(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) 
 
 def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
     """Name and email of these customers, indexed by customer_id, only the columns that hold any value;
-    masked unless the signed-in user's role may see them (custlib.access.mask_contacts).
+    masked unless the signed-in user's role may see them (custlib.masking.mask_contacts).
 
     The one place pages read contact details, so every page and export that shows them is masked alike.
     """
@@ -309,7 +309,7 @@ def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _contacts(cache_key: tuple[int, int], ids: tuple[str, ...], role: str | None) -> pd.DataFrame:
     frame = db.query(get_conn(), "mart_page_customer_contacts", dataset_id=cache_key[0], customer_ids=list(ids))
-    frame = access.mask_contacts(frame.set_index("customer_id"), role)
+    frame = masking.mask_contacts(frame.set_index("customer_id"), role)
     return frame[[c for c in frame.columns if frame[c].notna().any()]]
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import access, capacity, churn, customers, datasets, db, features, valuation
+from custlib import capacity, churn, customers, datasets, db, features, masking, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -196,7 +196,7 @@ def customer_interactions(cache_key: tuple[int, int], customer_id: str, as_of: d
     (custlib has no per-customer interaction query yet; this one binds every value.)
 
     Notes are free text that may hold contact details: for roles that see contacts masked, emails,
-    phone numbers and the customer's stored names in them are masked (custlib.access.mask_contacts_in_text).
+    phone numbers and the customer's stored names in them are masked (custlib.masking.mask_contacts_in_text).
     """
     con, params = data.get_conn(), [int(cache_key[0]), str(customer_id)]
     frame = db.query_df(con, """
@@ -205,10 +205,10 @@ def customer_interactions(cache_key: tuple[int, int], customer_id: str, as_of: d
         where dataset_id = ? and customer_id = ? and cast(interaction_at as date) <= ?
         order by interaction_at""", [*params, as_of])
     role = state.signed_in_role()
-    if not access.may_see_contacts(role) and frame["note"].notna().any():
+    if not masking.may_see_contacts(role) and frame["note"].notna().any():
         names = db.query_df(con, "select distinct name from customers where dataset_id = ? and customer_id = ? "
                                  "and name is not null", params)["name"]
-        frame["note"] = access.mask_contacts_in_text(frame["note"], role, tuple(names))
+        frame["note"] = masking.mask_contacts_in_text(frame["note"], role, tuple(names))
     return frame
 
 
