@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from custlib import churn, db, demo, features, valuation  # noqa: E402
+from custlib import churn, datasets, db, demo, features, valuation  # noqa: E402
 
 OUTPUT = REPO / "bench" / "output"
 SEED = 7
@@ -59,7 +59,7 @@ def build(path: Path, n_customers: int) -> None:
 def measure(path: Path, threads: int | None) -> dict:
     """Fit and score as of AS_OF; the timings of each step (run in a fresh process)."""
     con = db.connect(path, read_only=True)
-    dataset_id = db.get_dataset(con, "demo").dataset_id
+    dataset_id = datasets.get_dataset(con, "demo").dataset_id
     clock = time.perf_counter()
     feats = features.customer_features(con, dataset_id, AS_OF)
     features_now = time.perf_counter() - clock

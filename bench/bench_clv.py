@@ -31,7 +31,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from custlib import clv, db  # noqa: E402
+from custlib import clv, datasets, db  # noqa: E402
 
 AS_OF = np.datetime64("2024-12-31")
 TRUE_BG = dict(r=2.0, alpha=6.0, a=1.0, b=12.0)      # weeks; ~9 repeat occasions per customer
@@ -128,7 +128,7 @@ def phase_build(db_path: str, n: int) -> None:
     t0 = time.perf_counter()
     frame = transactions_frame(n, SEED)
     con = db.connect(db_path)
-    db.store_frame(con, "bench", "transactions", frame)
+    datasets.store_frame(con, "bench", "transactions", frame)
     con.execute("checkpoint")
     con.close()
     print(json.dumps({"rows": len(frame), "build_s": time.perf_counter() - t0}))
@@ -136,7 +136,7 @@ def phase_build(db_path: str, n: int) -> None:
 
 def phase_pipeline(db_path: str) -> None:
     con = db.connect(db_path, read_only=True)
-    dataset_id = db.get_dataset(con, "bench").dataset_id
+    dataset_id = datasets.get_dataset(con, "bench").dataset_id
     start = time.perf_counter()
     summary = clv.summary_as_of(con, dataset_id, str(AS_OF), unit="week")
     summary_s = time.perf_counter() - start

@@ -26,7 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custlib import db, features  # noqa: E402
+from custlib import datasets, db, features  # noqa: E402
 
 START = np.datetime64("2022-01-01")
 SPAN_DAYS = 3 * 365
@@ -76,7 +76,7 @@ def generate(con, n_customers: int, seed: int = 20240531) -> int:
         "nps_score": np.where(rng.random(n_interactions) < 0.3, rng.integers(0, 11, n_interactions), -1),
     })
     with db.write_transaction(con) as cur:
-        dataset_id = db.ensure_dataset(cur, "bench")
+        dataset_id = datasets.ensure_dataset(cur, "bench")
         import_id = cur.execute(
             "insert into imports (dataset_id, table_name, file_name, mode, rows_read, rows_loaded, rows_rejected) "
             "values (?, 'transactions', 'bench', 'replace', ?, ?, 0) returning import_id",
@@ -108,7 +108,7 @@ def generate(con, n_customers: int, seed: int = 20240531) -> int:
 def time_features(db_path: Path, repeats: int) -> None:
     """Open the database read-only, run the feature mart ``repeats`` times, print the figures."""
     con = db.connect(db_path, read_only=True)
-    dataset_id = db.get_dataset(con, "bench").dataset_id
+    dataset_id = datasets.get_dataset(con, "bench").dataset_id
     threads = con.execute("select current_setting('threads')").fetchone()[0]
     seconds = []
     for _ in range(repeats):

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_import import MAKE_CSV  # noqa: E402  the same generated sales file as the import benchmark
 
-from custlib import audit, capacity, db, simulate  # noqa: E402
+from custlib import audit, capacity, datasets, db, simulate  # noqa: E402
 from custlib.io import import_file  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", MAKE_CSV, str(args.rows), str(csv_path), "0"], check=True)
         con = db.connect(db_path)
         import_file(con, csv_path, dataset="other", keep_upload=False)  # a dataset the readers look at
-        other = db.get_dataset(con, "other").dataset_id
+        other = datasets.get_dataset(con, "other").dataset_id
         actor = audit.Actor("bench", "analyst", "app")
         operations = {
             "sign-in (audit entry)": lambda: audit.log(con, actor, "login"),

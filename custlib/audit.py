@@ -1,6 +1,6 @@
 """Who imported, deleted or exported which data, and when: the audit log.
 
-One row per event in the ``audit_log`` table (created by custlib.db.ensure_schema): when (UTC), who
+One row per event in the ``audit_log`` table (made by :func:`ensure_audit_schema`): when (UTC), who
 (user name, role, and whether through the app, the command line or a Python call), what (``ACTIONS``),
 which dataset, and a JSON detail (file name and row counts of an import, rows deleted per table, the
 name and row count of an export). Imports and deletions are recorded inside their own transaction, so
@@ -106,6 +106,33 @@ def seal_unsealed(cur: duckdb.DuckDBPyConnection) -> int:
     return len(rows)
 
 
+def ensure_audit_schema(cur: duckdb.DuckDBPyConnection) -> None:
+    """Make the log when missing and seal the entries written before the hash chain existed.
+
+    Run by custlib.db.ensure_schema, in its transaction, every time a database is opened for writing
+    (custlib/__init__.py registers it), so databases made before the log or its chain gain them then.
+    """
+    # The dataset_id is a reference (ids are never reused), not ownership: deleting a dataset keeps its
+    # entries (custlib.datasets.delete_dataset).
+    cur.execute("create sequence if not exists audit_ids start 1")
+    cur.execute("""
+        create table if not exists audit_log (
+          audit_id bigint primary key default nextval('audit_ids'),
+          recorded_at timestamp not null,  -- UTC
+          user_name varchar not null,
+          role varchar,                    -- null: the command line or a library call (no role check)
+          via varchar not null,            -- app, cli or python
+          action varchar not null,         -- custlib.audit.ACTIONS
+          dataset_name varchar,
+          dataset_id integer,
+          detail json
+        )""")
+    # The hash chain (verify), added after the log: entries from before it are sealed here, in order.
+    cur.execute("alter table audit_log add column if not exists prev_hash varchar")
+    cur.execute("alter table audit_log add column if not exists entry_hash varchar")
+    seal_unsealed(cur)
+
+
 def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset_name: str | None = None,
            dataset_id: int | None = None, detail: dict | None = None) -> None:
     """Add one entry with ``cur``: inside a write transaction it commits, or rolls back, with the change.
@@ -129,9 +156,13 @@ def record(cur: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, 
 
 
 def authorize(con: duckdb.DuckDBPyConnection, actor: Actor | None, permission: str, what: str,
-              dataset: db.Dataset | None = None) -> None:
+              dataset=None) -> None:
     """``access.require``, and a refusal is written to the log (``refused``, with the permission and what was
-    asked) before PermissionDenied reaches the caller. Call it before the change's transaction."""
+    asked) before PermissionDenied reaches the caller. Call it before the change's transaction.
+
+    ``dataset``: the custlib.datasets.Dataset asked about, or None (not annotated: datasets builds on this
+    module, so it is not imported here).
+    """
     try:
         access.require(actor, permission, what)
     except PermissionDenied:
@@ -139,11 +170,12 @@ def authorize(con: duckdb.DuckDBPyConnection, actor: Actor | None, permission: s
         raise
 
 
-def log(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset: db.Dataset | None = None,
+def log(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, *, dataset=None,
         detail: dict | None = None) -> None:
     """Add one entry in a write transaction of its own (for events that change no data: exports, sign-ins).
 
-    Safe from any thread: it takes its own cursor.
+    ``dataset``: a custlib.datasets.Dataset (its name and id are recorded), or None. Safe from any thread:
+    it takes its own cursor.
     """
     with db.write_transaction(con) as cur:
         record(cur, actor, action, dataset_name=dataset.name if dataset else None,
@@ -161,8 +193,9 @@ def record_import(cur: duckdb.DuckDBPyConnection, actor: Actor | None, report, a
 
 
 def log_export(con: duckdb.DuckDBPyConnection, actor: Actor | None, export_name: str, file_name: str, rows: int,
-               dataset: db.Dataset | None = None) -> None:
-    """An export: what was exported (``export_name``, e.g. "segment members"), to which file, how many rows."""
+               dataset=None) -> None:
+    """An export: what was exported (``export_name``, e.g. "segment members"), to which file, how many rows;
+    ``dataset`` as for :func:`log`."""
     log(con, actor, "export", dataset=dataset,
         detail={"export": export_name, "file_name": file_name, "rows": int(rows)})
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import audit, db
+from . import audit, datasets, db
 from .errors import CustlibError, DatabaseBusy, ImportRejected, NeedsDecision
 
 # What the command line does is audited as done by whoever runs it; it opens the database file directly,
@@ -218,14 +218,14 @@ def cmd_import(args) -> int:
 
 def cmd_info(args) -> int:
     with _reading(args) as con:
-        datasets = db.dataset_info(con)
+        summaries = datasets.dataset_info(con)
     if args.json:
-        _say(json.dumps(datasets, ensure_ascii=False, indent=2))
+        _say(json.dumps(summaries, ensure_ascii=False, indent=2))
         return 0
-    if not datasets:
+    if not summaries:
         _say("No datasets yet: run `python -m custlib demo` or import a file.")
         return 0
-    for d in datasets:
+    for d in summaries:
         active = " (active)" if d["is_active"] else ""
         _say(f"{d['name']}{active}: version {d['version']}, {d['customers']:,} customers, "
              f"{d['transactions']:,} transactions, {d['first_order_date']} .. {d['last_order_date']}, "
@@ -266,7 +266,7 @@ def cmd_kpis(args) -> int:
     settings = ValueSettings(horizon_months=args.horizon, margin=args.margin,
                              annual_discount_rate=args.discount_rate)
     with _reading(args) as con:
-        dataset = db.get_dataset(con, args.dataset)
+        dataset = datasets.get_dataset(con, args.dataset)
         result = period_kpis(con, dataset.dataset_id, period, settings)
     result["dataset"] = dataset.name
     if args.json:
@@ -308,7 +308,7 @@ def cmd_fit_clv(args) -> int:
     from .valuation import fit_report
 
     with _reading(args) as con:
-        dataset = db.get_dataset(con, args.dataset)
+        dataset = datasets.get_dataset(con, args.dataset)
         as_of = _as_of_or_last(con, dataset, args.as_of)
         report = fit_report(con, dataset.dataset_id, as_of, unit=args.unit, model=args.model)
     report["dataset"] = dataset.name
@@ -345,7 +345,7 @@ def cmd_score(args) -> int:
                              annual_discount_rate=args.discount_rate, churn_horizon_days=args.churn_horizon)
     con = _open_for_writing(args)
     try:
-        dataset = db.get_dataset(con, args.dataset)
+        dataset = datasets.get_dataset(con, args.dataset)
         as_of = _as_of_or_last(con, dataset, args.as_of)
         started = time.perf_counter()
         result = customer_table(con, dataset.dataset_id, as_of, settings)

@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import audit, db
+from . import audit, datasets, db
 
 DEFAULT_END_DATE = date(2026, 9, 30)
 MAX_CUSTOMERS = 5_000_000
@@ -243,9 +243,9 @@ def load_demo(con, dataset_name: str = "demo", n_customers: int = 20_000, seed: 
     data = generate_demo(n_customers=n_customers, seed=seed)
     source = f"demo generator (seed {seed}, {n_customers} customers)"
     with db.write_transaction(con) as cur:
-        rows = {table: db.store_frame(con, dataset_name, table, frame, source=source, cur=cur)
+        rows = {table: datasets.store_frame(con, dataset_name, table, frame, source=source, cur=cur)
                 for table, frame in data.tables().items()}
-        name = db.validate_dataset_name(dataset_name)
+        name = datasets.validate_dataset_name(dataset_name)
         dataset_id = cur.execute("select dataset_id from datasets where name = ?", [name]).fetchall()[0][0]
         cur.execute("update datasets set is_active = (dataset_id = ?)", [dataset_id])  # part of the load
         audit.record(cur, actor, "import", dataset_name=name, dataset_id=dataset_id,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from custlib import audit, db
+from custlib import audit, datasets, db
 from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from ui import auth, data, report, state, templates
@@ -181,16 +181,16 @@ def datasets_section() -> None:
     try:
         default = next(d for d in data.datasets() if d.is_active)
         if col1.button(t("data_make_active"), key="data_make_active", disabled=chosen == default.name):
-            db.set_active(data.get_conn(), chosen, actor=auth.actor())
+            datasets.set_active(data.get_conn(), chosen, actor=auth.actor())
             flash("success", t("data_now_active", dataset=chosen))
         new_name = col2.text_input(t("data_rename_label"), key="data_rename_to")
         if col2.button(t("data_rename_button"), key="data_rename", disabled=not new_name.strip()):
-            db.rename_dataset(data.get_conn(), chosen, new_name, actor=auth.actor())
+            datasets.rename_dataset(data.get_conn(), chosen, new_name, actor=auth.actor())
             flash("success", t("data_renamed", old=chosen, new=new_name.strip()))
         # Keyed by dataset: the tick never carries over to another dataset, and goes away with the deleted one.
         confirmed = col3.checkbox(t("data_delete_confirm", dataset=chosen), key=f"data_delete_confirm_{chosen}")
         if col3.button(t("data_delete_button"), key="data_delete", disabled=not confirmed):
-            db.delete_dataset(data.get_conn(), chosen, actor=auth.actor())
+            datasets.delete_dataset(data.get_conn(), chosen, actor=auth.actor())
             flash("success", t("data_deleted", dataset=chosen))
     except CustlibError as exc:
         st.error(str(exc), icon=":material/error:")

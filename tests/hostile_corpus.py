@@ -698,7 +698,7 @@ def fingerprint(db_path: Path, read_only: bool = True) -> dict:
     ``read_only=False`` while the app in this process holds the file (DuckDB shares one instance per
     file and configuration, so a read-only connection could not open it then).
     """
-    from custlib import db
+    from custlib import datasets, db
 
     con = db.connect(db_path, read_only=read_only)
     try:
@@ -707,7 +707,7 @@ def fingerprint(db_path: Path, read_only: bool = True) -> dict:
             "and table_type = 'BASE TABLE' order by 1").fetchall()]
         checksums = {name: tuple(con.execute(f'select count(*), sum(hash(t)::hugeint) from "{name}" as t')
                                  .fetchall()[0]) for name in tables}
-        info = db.dataset_info(con)
+        info = datasets.dataset_info(con)
     finally:
         con.close()
     uploads = sorted(p.name for p in db.uploads_folder(db_path).glob("*"))
@@ -716,13 +716,13 @@ def fingerprint(db_path: Path, read_only: bool = True) -> dict:
 
 def stored_values(db_path: Path, case: Case, dataset: str, read_only: bool = True) -> list:
     """The values of ``case.stored``'s field in the rows the import stored, in file order."""
-    from custlib import db
+    from custlib import datasets, db
 
     field_name = case.stored[0]
     assert field_name in db.TABLE_COLUMNS[case.table]  # a field name, never text from the file
     con = db.connect(db_path, read_only=read_only)
     try:
-        dataset_id = db.get_dataset(con, dataset).dataset_id
+        dataset_id = datasets.get_dataset(con, dataset).dataset_id
         rows = con.execute(f"select {field_name} from {case.table} where dataset_id = ? order by source_row",
                            [dataset_id]).fetchall()
     finally:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import access, throttle
+from custlib import access, masking, throttle
 from custlib.access import AccessConfig
 from custlib.errors import AccessConfigError
 
@@ -198,26 +198,26 @@ def test_invalid_environment_names_the_variable(environ, message):
 # --- masking ----------------------------------------------------------------------------------------
 
 def test_names_keep_their_first_character():
-    assert access.mask_name("张三丰") == "张**"
-    assert access.mask_name("欧阳 娜娜") == "欧**"
-    assert access.mask_name(" Alice Smith") == "A**"
-    assert access.mask_name("") == ""
-    assert access.mask_name(None) is None and access.mask_name(np.nan) is None
+    assert masking.mask_name("张三丰") == "张**"
+    assert masking.mask_name("欧阳 娜娜") == "欧**"
+    assert masking.mask_name(" Alice Smith") == "A**"
+    assert masking.mask_name("") == ""
+    assert masking.mask_name(None) is None and masking.mask_name(np.nan) is None
 
 
 def test_emails_keep_the_first_character_and_the_domain():
-    assert access.mask_email("alice@example.com") == "a***@example.com"
-    assert access.mask_email("王芳@公司.中国") == "王***@公司.中国"
-    assert access.mask_email("not-an-address") == "n***"
-    assert access.mask_email(None) is None
+    assert masking.mask_email("alice@example.com") == "a***@example.com"
+    assert masking.mask_email("王芳@公司.中国") == "王***@公司.中国"
+    assert masking.mask_email("not-an-address") == "n***"
+    assert masking.mask_email(None) is None
 
 
 def test_phones_keep_the_last_four_digits():
-    assert access.mask_phone("+86 138-1234-5678") == "***5678"
-    assert access.mask_phone("(020) 8888 1234") == "***1234"
-    assert access.mask_phone("1234") == "***"  # four digits or fewer would show the whole number
-    assert access.mask_phone(13812345678) == "***5678"
-    assert access.mask_phone(None) is None
+    assert masking.mask_phone("+86 138-1234-5678") == "***5678"
+    assert masking.mask_phone("(020) 8888 1234") == "***1234"
+    assert masking.mask_phone("1234") == "***"  # four digits or fewer would show the whole number
+    assert masking.mask_phone(13812345678) == "***5678"
+    assert masking.mask_phone(None) is None
 
 
 def test_mask_contacts_masks_only_for_roles_that_may_not_see_them():
@@ -225,22 +225,22 @@ def test_mask_contacts_masks_only_for_roles_that_may_not_see_them():
                           "phone": ["+86 138 1234 5678", None, "555"], "clv": [1.5, 2.0, 3.0]},
                          index=pd.Index(["c1", "c2", "c3"], name="customer_id"))
     for role in ("executive", "marketing", None, access.ROLES["marketing"]):
-        masked = access.mask_contacts(frame, role)
+        masked = masking.mask_contacts(frame, role)
         assert masked["name"].tolist() == ["张**", pd.NA, "B**"]
         assert masked["email"].tolist() == ["z***@corp.cn", "x***@y.com", pd.NA]
         assert masked["phone"].tolist() == ["***5678", pd.NA, "***"]
         assert masked["clv"].tolist() == [1.5, 2.0, 3.0] and masked.index.equals(frame.index)
-    assert access.mask_contacts(frame, "analyst") is frame
+    assert masking.mask_contacts(frame, "analyst") is frame
     assert frame["name"].tolist()[0] == "张三丰"  # the input is never changed
     only_ids = frame[["clv"]]
-    assert access.mask_contacts(only_ids, "marketing").equals(only_ids)
+    assert masking.mask_contacts(only_ids, "marketing").equals(only_ids)
 
 
 def test_contact_details_in_free_text_notes_are_masked():
     notes = pd.Series(["Called 张三丰 on +86 138 1234 5678, wrote to zs@corp.cn", None, "Quote sent"])
-    masked = access.mask_contacts_in_text(notes, "marketing", names=("张三丰",)).tolist()
+    masked = masking.mask_contacts_in_text(notes, "marketing", names=("张三丰",)).tolist()
     assert masked == ["Called 张** on ***5678, wrote to z***@corp.cn", pd.NA, "Quote sent"]
-    assert access.mask_contacts_in_text(notes, "analyst", names=("张三丰",)) is notes
+    assert masking.mask_contacts_in_text(notes, "analyst", names=("张三丰",)) is notes
 
 
 # --- fail closed on the network (issue 14, row 1) ---------------------------------------------------
@@ -328,12 +328,12 @@ def test_free_text_masking_catches_first_names_spelt_out_emails_and_messaging_ha
         "三丰说微信号：zsf_2024，QQ号是 5201314，邮箱 zsf 艾特 qq 点 com",
         "Albert and Smithers are other people",
     ])
-    masked = access.mask_contacts_in_text(notes, "marketing", names=("Alice Smith", "张三丰")).tolist()
+    masked = masking.mask_contacts_in_text(notes, "marketing", names=("Alice Smith", "张三丰")).tolist()
     assert masked[0] == "Spoke to A**; she prefers a***@*** or A***@***"
     assert masked[1] == "S** asked for a call back. Also: a**'s WeChat ID a***, QQ 1***"
     assert masked[2] == "三**说微信号：z***，QQ号是 5***，邮箱 z***@***"
     assert masked[3] == "Albert and Smithers are other people"  # whole words only
-    assert access.mask_contacts_in_text(notes, "analyst", names=("Alice Smith",)) is notes
+    assert masking.mask_contacts_in_text(notes, "analyst", names=("Alice Smith",)) is notes
 
 
 # --- header mode believes only its proxy (issue 14, row 2) ---------------------------------------------

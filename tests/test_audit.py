@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from custlib import audit, db, demo
+from custlib import audit, datasets, db, demo
 from custlib.cli import main
 from custlib.errors import ImportRejected
 from custlib.io import import_file
@@ -30,7 +30,7 @@ def test_an_import_is_recorded_with_who_what_and_how_many_rows(con, tmp_path):
     [entry] = audit.entries(con)
     assert {k: entry[k] for k in ("user_name", "role", "via", "action", "dataset_name", "dataset_id")} == {
         "user_name": "wang", "role": "analyst", "via": "app", "action": "import", "dataset_name": "shop",
-        "dataset_id": db.get_dataset(con, "shop").dataset_id}
+        "dataset_id": datasets.get_dataset(con, "shop").dataset_id}
     assert entry["detail"] == {"file_name": "march.csv", "table": "transactions", "mode": "replace", "rows_read": 4,
                                "rows_loaded": 4, "rows_rejected": 0, "rows_dropped_as_duplicates": 0,
                                "sha256": report.sha256}
@@ -53,8 +53,8 @@ def test_without_an_actor_the_process_user_is_recorded(con, tmp_path):
 
 def test_a_deletion_is_recorded_and_the_log_survives_it(con, tmp_path):
     import_file(con, _csv(tmp_path / "gone.csv", rows=5), dataset="gone", actor=ANALYST)
-    dataset_id = db.get_dataset(con, "gone").dataset_id
-    db.delete_dataset(con, "gone", actor=ANALYST)
+    dataset_id = datasets.get_dataset(con, "gone").dataset_id
+    datasets.delete_dataset(con, "gone", actor=ANALYST)
     deletion, importing = audit.entries(con)
     assert (deletion["action"], deletion["dataset_name"], deletion["dataset_id"]) == ("delete", "gone", dataset_id)
     assert deletion["detail"] == {"rows_deleted": {"imports": 1, "transactions": 5}}
@@ -64,7 +64,7 @@ def test_a_deletion_is_recorded_and_the_log_survives_it(con, tmp_path):
 
 def test_an_export_is_recorded_with_its_name_file_and_rows(con, tmp_path):
     import_file(con, _csv(tmp_path / "t.csv"), dataset="shop")
-    shop = db.get_dataset(con, "shop")
+    shop = datasets.get_dataset(con, "shop")
     audit.log_export(con, audit.Actor("li", "marketing", "app"), "segment members", "shop_Lost.csv", 42, shop)
     entry = audit.entries(con, limit=1)[0]
     assert (entry["action"], entry["role"], entry["dataset_name"]) == ("export", "marketing", "shop")
@@ -98,7 +98,7 @@ def test_a_database_made_before_the_log_gains_it_when_opened(db_path, tmp_path):
     writer = db.connect(db_path)
     import_file(writer, _csv(tmp_path / "t.csv"), dataset="shop", actor=ANALYST)
     assert [e["action"] for e in audit.entries(writer)] == ["import"]
-    assert db.get_dataset(writer, "shop").version > 1  # the old data were kept
+    assert datasets.get_dataset(writer, "shop").version > 1  # the old data were kept
     writer.close()
 
 
@@ -209,3 +209,19 @@ def test_entries_written_before_the_chain_existed_are_sealed_in_order(db_path):
         assert audit.verify(con).intact
     finally:
         con.close()
+
+
+def test_a_program_that_imports_only_db_still_seals_the_log_when_it_opens_a_database(db_path):
+    """db cannot import audit (audit writes through db): the log reaches db.connect through custlib/__init__.py,
+    so a program that imports nothing but db still makes and seals it."""
+    db.connect(db_path).close()
+    raw = duckdb.connect(str(db_path))  # an entry written by an older version: no hash
+    raw.execute("insert into audit_log (recorded_at, user_name, via, action) values (now()::timestamp, 'old', 'cli', "
+                "'export')")
+    raw.close()
+    opener = "import sys\nfrom custlib import db\ndb.connect(sys.argv[1]).close()"
+    opened = subprocess.run([sys.executable, "-c", opener, str(db_path)], capture_output=True, text=True, cwd=REPO)
+    assert opened.returncode == 0, opened.stderr
+    raw = duckdb.connect(str(db_path), read_only=True)
+    assert raw.execute("select count(*) from audit_log where entry_hash is null").fetchall() == [(0,)]
+    raw.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets
 from custlib.io import workbook
 from custlib.errors import ImportRejected
 from custlib.io import import_file, preview_file
@@ -85,7 +85,7 @@ def test_a_workbook_that_expands_a_hundredfold_is_refused_before_it_is_read(con,
     assert preview.value.report.problems[0].kind == "xlsx_too_large"
     with pytest.raises(ImportRejected, match="built to exhaust the reader"):
         import_file(con, bomb, dataset="bomb")
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
 
 
 def test_a_preview_reads_only_the_first_rows(tmp_path):
@@ -116,7 +116,7 @@ def test_a_sheet_spanning_too_many_cells_is_refused_while_it_streams(con, tmp_pa
         import_file(con, corner, dataset="corner")
     with pytest.raises(ImportRejected, match="in its first 1,000 rows"):
         preview_file(corner)
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
 
 
 def test_the_cell_limit_is_configurable(con, tmp_path, monkeypatch):
@@ -135,7 +135,7 @@ def test_a_sheet_over_the_row_limit_stops_being_read_there(con, tmp_path, monkey
     assert size.over == "rows" and size.rows < 50_000  # it stopped before the end of the sheet
     with pytest.raises(ImportRejected, match="sheet 'Orders' has more than 100 rows, the limit"):
         import_file(con, orders, dataset="orders")
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
 
 
 def test_text_and_parquet_over_the_row_limit_are_refused_with_nothing_stored(con, tmp_path, monkeypatch):
@@ -148,7 +148,7 @@ def test_text_and_parquet_over_the_row_limit_are_refused_with_nothing_stored(con
         import_file(con, tmp_path / "sales.csv", dataset="sales")
     with pytest.raises(ImportRejected, match="sales.parquet: the file has 5,000 rows, over the limit of 1,000"):
         import_file(con, tmp_path / "sales.parquet", dataset="sales")
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
     monkeypatch.setenv("CUSTLIB_MAX_ROWS", "5000")  # exactly at the limit: imported
     assert import_file(con, tmp_path / "sales.csv", dataset="sales").rows_loaded == 5_000
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custlib import capacity as cap
-from custlib import db
+from custlib import datasets, db
 
 # --- the hand fixture ---------------------------------------------------------------------------------
 # Managers: Ann (East), Bo (East), Cy (West). Quotas (core / potential / low-value): 2 / 3 / 5.
@@ -34,8 +34,8 @@ RISK = {"c1": 0.9, "c2": 0.6, "c3": 0.2, "c4": 0.9, "c5": 0.7, "c6": 0.5}
 @pytest.fixture
 def shop(con):
     frame = pd.DataFrame(CUSTOMERS, columns=["customer_id", "account_manager", "region"])
-    db.store_frame(con, "shop", "customers", frame)
-    return db.get_dataset(con, "shop").dataset_id
+    datasets.store_frame(con, "shop", "customers", frame)
+    return datasets.get_dataset(con, "shop").dataset_id
 
 
 def _tiers():
@@ -170,9 +170,9 @@ def test_before_after_evaluation_on_a_fixture(con):
     tx["order_date"] = pd.to_datetime(tx["order_date"])
     answers = pd.DataFrame(ANSWERS, columns=["customer_id", "interaction_at", "satisfaction"])
     answers["interaction_at"] = pd.to_datetime(answers["interaction_at"])
-    db.store_frame(con, "eval", "transactions", tx)
-    db.store_frame(con, "eval", "interactions", answers)
-    dataset = db.get_dataset(con, "eval").dataset_id
+    datasets.store_frame(con, "eval", "transactions", tx)
+    datasets.store_frame(con, "eval", "interactions", answers)
+    dataset = datasets.get_dataset(con, "eval").dataset_id
     tiers = pd.Series({"A": "core", "B": "core", "C": "core", "D": "potential"})
     clv_before = pd.Series({"A": 100.0, "B": 50.0, "C": 0.0, "D": 30.0})
     clv_after = pd.Series({"A": 120.0, "B": 10.0, "C": 0.0, "D": 40.0})

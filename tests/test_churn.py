@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import OrdinalEncoder
 
-from custlib import churn, db, demo, features, messages, segments
+from custlib import churn, datasets, db, demo, features, messages, segments
 from custlib.errors import CustlibError
 
 AS_OF = date(2026, 9, 30)          # the demo company's last day (custlib.demo.DEFAULT_END_DATE)
@@ -74,8 +74,8 @@ def _store_regular_buyers(con, gaps_days, last_day=date(2024, 6, 30), purchases=
             rows.append((f"c{i:02d}", f"o{i:02d}-{k}", last_day - timedelta(days=int(gap) * k), 10.0 + k))
     frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_date", "amount"])
     frame["order_date"] = pd.to_datetime(frame["order_date"])
-    db.store_frame(con, name, "transactions", frame)
-    return db.get_dataset(con, name).dataset_id
+    datasets.store_frame(con, name, "transactions", frame)
+    return datasets.get_dataset(con, name).dataset_id
 
 
 def test_default_horizon_on_customers_with_known_gaps(con):
@@ -232,7 +232,7 @@ def demo_con(tmp_path_factory):
     """A real DuckDB file with the seeded demo company (4,000 customers)."""
     connection = db.connect(tmp_path_factory.mktemp("churn") / "studio.duckdb")
     data = demo.load_demo(connection, "demo", n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
-    yield connection, db.get_dataset(connection, "demo").dataset_id, data
+    yield connection, datasets.get_dataset(connection, "demo").dataset_id, data
     connection.close()
 
 
@@ -394,7 +394,7 @@ def _append(con, dataset_id, transactions=(), interactions=()):
 
 def test_rows_after_a_feature_date_change_nothing_before_it(con):
     demo.load_demo(con, "demo", n_customers=3000, seed=5)
-    dataset_id = db.get_dataset(con, "demo").dataset_id
+    dataset_id = datasets.get_dataset(con, "demo").dataset_id
     horizon = 90
     t0, t1 = AS_OF - timedelta(2 * horizon), AS_OF - timedelta(horizon)
     model = churn.ChurnModel().fit(churn.training_frames(con, dataset_id, AS_OF, horizon_days=horizon))

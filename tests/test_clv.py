@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scipy import integrate, optimize, special, stats
 from sklearn.exceptions import NotFittedError
 
-from custlib import clv, db
+from custlib import clv, datasets, db
 from custlib.clv.pareto import _pareto_loglik
 
 # Published CDNOW parameters (weeks), for fast tests that pin parameters instead of refitting.
@@ -52,8 +52,8 @@ def cdnow_transactions(cdnow_dir) -> pd.DataFrame:
 
 @pytest.fixture
 def cdnow_db(con, cdnow_dir):
-    db.store_frame(con, "cdnow", "transactions", cdnow_transactions(cdnow_dir))
-    return con, db.get_dataset(con, "cdnow").dataset_id
+    datasets.store_frame(con, "cdnow", "transactions", cdnow_transactions(cdnow_dir))
+    return con, datasets.get_dataset(con, "cdnow").dataset_id
 
 
 def _cohort_T(rng, n):
@@ -217,8 +217,8 @@ def test_occasion_rule_refund_only_days_zero_lines_and_net_negative_days(con):
         ("b", "2024-01-10", 0.0), ("b", "2024-01-10", -5.0),    # first occasion, net -5
         ("b", "2024-01-20", 12.0),
     ], columns=["customer_id", "order_date", "amount"]).assign(order_date=lambda f: pd.to_datetime(f["order_date"]))
-    db.store_frame(con, "shop", "transactions", lines)
-    dataset_id = db.get_dataset(con, "shop").dataset_id
+    datasets.store_frame(con, "shop", "transactions", lines)
+    dataset_id = datasets.get_dataset(con, "shop").dataset_id
     summary = clv.summary_as_of(con, dataset_id, "2024-01-31", unit="day").set_index("customer_id")
     assert set(summary.index) == {"a", "b"}
     a = summary.loc["a"]

@@ -3,7 +3,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib.errors import CustlibError, DatasetNotFound
 
 
@@ -14,52 +14,52 @@ def _tx(n=3):
 
 
 def test_first_dataset_becomes_active_and_version_moves_on_each_store(con):
-    db.store_frame(con, "shop", "transactions", _tx())
-    first = db.get_dataset(con)
+    datasets.store_frame(con, "shop", "transactions", _tx())
+    first = datasets.get_dataset(con)
     assert first.name == "shop" and first.is_active
-    db.store_frame(con, "shop", "transactions", _tx(5))
-    second = db.get_dataset(con, "shop")
+    datasets.store_frame(con, "shop", "transactions", _tx(5))
+    second = datasets.get_dataset(con, "shop")
     assert second.version > first.version
     assert second.cache_key != first.cache_key
-    db.store_frame(con, "other", "transactions", _tx())
-    assert db.get_dataset(con).name == "shop"  # a second dataset does not steal "active"
+    datasets.store_frame(con, "other", "transactions", _tx())
+    assert datasets.get_dataset(con).name == "shop"  # a second dataset does not steal "active"
 
 
 def test_replace_keeps_only_the_new_rows(con):
-    db.store_frame(con, "shop", "transactions", _tx(5))
-    db.store_frame(con, "shop", "transactions", _tx(2))
-    [info] = db.dataset_info(con)
+    datasets.store_frame(con, "shop", "transactions", _tx(5))
+    datasets.store_frame(con, "shop", "transactions", _tx(2))
+    [info] = datasets.dataset_info(con)
     assert info["transactions"] == 2 and info["total_amount"] == 30.0
 
 
 def test_failed_write_leaves_database_unchanged(con):
-    db.store_frame(con, "shop", "transactions", _tx(3))
-    before = db.dataset_info(con)
+    datasets.store_frame(con, "shop", "transactions", _tx(3))
+    before = datasets.dataset_info(con)
     bad = _tx(2).assign(amount=["1", "not a number"])
     with pytest.raises(duckdb.Error):
-        db.store_frame(con, "shop", "transactions", bad)
-    assert db.dataset_info(con) == before
+        datasets.store_frame(con, "shop", "transactions", bad)
+    assert datasets.dataset_info(con) == before
 
 
 def test_switch_rename_delete(con):
-    db.store_frame(con, "a", "transactions", _tx())
-    db.store_frame(con, "b", "transactions", _tx())
-    db.set_active(con, "b")
-    assert db.get_dataset(con).name == "b"
-    db.rename_dataset(con, "b", "bee")
+    datasets.store_frame(con, "a", "transactions", _tx())
+    datasets.store_frame(con, "b", "transactions", _tx())
+    datasets.set_active(con, "b")
+    assert datasets.get_dataset(con).name == "b"
+    datasets.rename_dataset(con, "b", "bee")
     with pytest.raises(CustlibError, match="already exists"):
-        db.rename_dataset(con, "a", "bee")
-    db.delete_dataset(con, "bee")
-    assert [d.name for d in db.list_datasets(con)] == ["a"]
-    assert db.get_dataset(con).name == "a"  # the remaining dataset becomes active
+        datasets.rename_dataset(con, "a", "bee")
+    datasets.delete_dataset(con, "bee")
+    assert [d.name for d in datasets.list_datasets(con)] == ["a"]
+    assert datasets.get_dataset(con).name == "a"  # the remaining dataset becomes active
     with pytest.raises(DatasetNotFound, match="no dataset named 'bee'"):
-        db.get_dataset(con, "bee")
+        datasets.get_dataset(con, "bee")
     assert db.query_df(con, "select count(*) n from transactions where dataset_id <> 1")["n"][0] == 0
 
 
 def test_empty_database_says_what_to_do(con):
     with pytest.raises(DatasetNotFound, match="load the demo dataset or import a file"):
-        db.get_dataset(con)
+        datasets.get_dataset(con)
 
 
 def test_second_process_gets_one_clear_sentence(db_path, tmp_path):

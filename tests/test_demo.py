@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import db, demo
+from custlib import datasets, db, demo
 
 N_CUSTOMERS = 4_000
 SEED = 2024
@@ -82,7 +82,7 @@ def test_people_look_real(data):
 
 def test_load_demo_stores_every_table_and_makes_the_dataset_active(con):
     loaded = demo.load_demo(con, "demo", n_customers=2_000, seed=5)
-    assert db.get_dataset(con).name == "demo"
+    assert datasets.get_dataset(con).name == "demo"
     for table, frame in loaded.tables().items():
         stored = db.query_df(con, f"select count(*) as n, count(distinct customer_id) as c from {table}")
         assert (stored["n"][0], stored["c"][0]) == (len(frame), frame["customer_id"].nunique()), table
@@ -97,17 +97,17 @@ def test_load_demo_stores_every_table_and_makes_the_dataset_active(con):
 
 
 def test_load_demo_is_all_or_nothing(con, monkeypatch):
-    real_store = db.store_frame
+    real_store = datasets.store_frame
 
     def fail_on_interactions(con_, name, table, frame, source="generated", cur=None):
         if table == "interactions":
             raise RuntimeError("disk full")
         return real_store(con_, name, table, frame, source, cur)
 
-    monkeypatch.setattr(db, "store_frame", fail_on_interactions)
+    monkeypatch.setattr(datasets, "store_frame", fail_on_interactions)
     with pytest.raises(RuntimeError, match="disk full"):
         demo.load_demo(con, "demo", n_customers=1_000, seed=5)
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
     assert db.query_df(con, "select count(*) as n from transactions")["n"][0] == 0
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import db, features
+from custlib import datasets, features
 
 AS_OF = date(2024, 3, 31)
 
@@ -75,10 +75,10 @@ def _interactions() -> pd.DataFrame:
 
 @pytest.fixture
 def tiny(con) -> int:
-    db.store_frame(con, "tiny", "transactions", _transactions())
-    db.store_frame(con, "tiny", "customers", _customers())
-    db.store_frame(con, "tiny", "interactions", _interactions())
-    return db.get_dataset(con, "tiny").dataset_id
+    datasets.store_frame(con, "tiny", "transactions", _transactions())
+    datasets.store_frame(con, "tiny", "customers", _customers())
+    datasets.store_frame(con, "tiny", "interactions", _interactions())
+    return datasets.get_dataset(con, "tiny").dataset_id
 
 
 def test_columns_match_the_documented_contract(con, tiny):
@@ -184,7 +184,7 @@ def test_unknown_unit_is_refused(con, tiny):
 
 def test_signup_after_as_of_is_not_used(con, tiny):
     # As of Jan 10, A's signup (Dec 1) is known: tenure 40. Push the record's signup past as_of: first line wins.
-    db.store_frame(con, "tiny", "customers", _customers().assign(signup_date=pd.to_datetime(["2024-01-05"] * 2)))
+    datasets.store_frame(con, "tiny", "customers", _customers().assign(signup_date=pd.to_datetime(["2024-01-05"] * 2)))
     a = _row(features.customer_features(con, tiny, date(2024, 1, 3)), "A")
     assert a["tenure_days"] == 2  # Jan 1 -> Jan 3
 
@@ -237,12 +237,12 @@ def _random_interactions(seed: int, customers: int = 60, rows: int = 200) -> pd.
 def test_no_leakage_rows_after_as_of_change_nothing(con, as_of):
     tx, inter = _random_transactions(11), _random_interactions(12)
     cutoff = pd.Timestamp(as_of)
-    db.store_frame(con, "past", "transactions", tx[tx["order_date"] <= cutoff])
-    db.store_frame(con, "past", "interactions", inter[inter["interaction_at"] < cutoff + pd.Timedelta(days=1)])
-    db.store_frame(con, "full", "transactions", tx)
-    db.store_frame(con, "full", "interactions", inter)
-    past = features.customer_features(con, db.get_dataset(con, "past").dataset_id, as_of)
-    full = features.customer_features(con, db.get_dataset(con, "full").dataset_id, as_of)
+    datasets.store_frame(con, "past", "transactions", tx[tx["order_date"] <= cutoff])
+    datasets.store_frame(con, "past", "interactions", inter[inter["interaction_at"] < cutoff + pd.Timedelta(days=1)])
+    datasets.store_frame(con, "full", "transactions", tx)
+    datasets.store_frame(con, "full", "interactions", inter)
+    past = features.customer_features(con, datasets.get_dataset(con, "past").dataset_id, as_of)
+    full = features.customer_features(con, datasets.get_dataset(con, "full").dataset_id, as_of)
     assert len(past) > 20  # the fixture is not trivially empty
     pd.testing.assert_frame_equal(past, full)
     assert (full["last_order_date"].dropna() <= cutoff).all()
@@ -250,9 +250,9 @@ def test_no_leakage_rows_after_as_of_change_nothing(con, as_of):
 
 def test_random_data_invariants(con):
     tx = _random_transactions(5)
-    db.store_frame(con, "r", "transactions", tx)
+    datasets.store_frame(con, "r", "transactions", tx)
     as_of = pd.Timestamp("2023-06-01")
-    frame = features.customer_features(con, db.get_dataset(con, "r").dataset_id, as_of)
+    frame = features.customer_features(con, datasets.get_dataset(con, "r").dataset_id, as_of)
     np.testing.assert_allclose(frame["net_spend_amount"], frame["gross_sales_amount"] - frame["returns_amount"])
     buyers = frame[frame["purchase_days"] > 0]
     assert (buyers["frequency"] == buyers["purchase_days"] - 1).all()

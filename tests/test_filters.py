@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from custlib import db, demo, export, filters, kpis, retention
+from custlib import datasets, db, demo, export, filters, kpis, retention
 from custlib.filters import CustomerFilter
 
 AS_OF = date(2026, 9, 30)
@@ -33,10 +33,10 @@ LINES = [
 @pytest.fixture
 def shop(con):
     frame = pd.DataFrame(LINES).assign(order_date=lambda f: pd.to_datetime(f["order_date"]))
-    db.store_frame(con, "shop", "transactions", frame)
-    db.store_frame(con, "shop", "customers", pd.DataFrame([{"customer_id": "c1", "region": "East",
+    datasets.store_frame(con, "shop", "transactions", frame)
+    datasets.store_frame(con, "shop", "customers", pd.DataFrame([{"customer_id": "c1", "region": "East",
                                                             "industry": "Retail", "company_size": "1-10"}]))
-    return db.get_dataset(con, "shop").dataset_id
+    return datasets.get_dataset(con, "shop").dataset_id
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     con = db.connect(path)
     demo.load_demo(con, "demo", n_customers=2_000, seed=11)
-    yield con, db.get_dataset(con, "demo").dataset_id
+    yield con, datasets.get_dataset(con, "demo").dataset_id
     con.close()
 
 

@@ -30,7 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custlib import db
+from custlib import datasets, db
 from custlib.columns import SYNONYMS, guess_mapping, normalise_header, resolve_mapping
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from custlib.io import MAX_ABS_AMOUNT, import_file
@@ -287,14 +287,14 @@ def test_any_small_file_imports_or_ends_in_our_own_error(studio, file, table, st
     name, data = file
     path = folder / name
     path.write_bytes(data)
-    before = db.dataset_info(con)
+    before = datasets.dataset_info(con)
     try:
         report = import_file(con, path, dataset="fuzz", table=table, strict=strict, keep_upload=False)
     except CustlibError as exc:  # ImportRejected, NeedsDecision, ...: a message for people
         assert str(exc).strip() and "Traceback" not in str(exc)
-        assert db.dataset_info(con) == before
+        assert datasets.dataset_info(con) == before
         return
     assert report.accepted and 0 < report.rows_loaded <= report.rows_read
     assert report.rows_loaded + report.rows_rejected + report.rows_dropped_as_duplicates == report.rows_read
-    kept = next(d for d in db.dataset_info(con) if d["name"] == "kept")
+    kept = next(d for d in datasets.dataset_info(con) if d["name"] == "kept")
     assert kept == next(d for d in before if d["name"] == "kept")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib.columns import guess_mapping
 from custlib.errors import ImportRejected
 from custlib.io import import_file, preview_file
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def stored(con, name, table="transactions", columns="customer_id, order_id, order_date, amount"):
-    dataset_id = db.get_dataset(con, name).dataset_id
+    dataset_id = datasets.get_dataset(con, name).dataset_id
     return db.query_df(con, f"select {columns} from {table} where dataset_id = ? order by source_row", [dataset_id])
 
 
@@ -26,7 +26,7 @@ def test_cdnow_sample_gives_documented_counts(con, cdnow_dir):
     report = import_file(con, cdnow_dir / "CDNOW_sample.txt", dataset="cdnow", has_header=False,
                          mapping={"customer_id": 2, "order_date": 3, "quantity": 4, "amount": 5})
     assert report.delimiter == " " and report.rows_read == 6919 and report.rows_loaded == 6919
-    [info] = db.dataset_info(con)
+    [info] = datasets.dataset_info(con)
     # data/samples/cdnow/README.md: 2,357 customers, 6,919 rows, 1997-01-01 .. 1998-06-30
     assert (info["customers"], info["transactions"]) == (2357, 6919)
     assert (info["first_order_date"], info["last_order_date"]) == ("1997-01-01", "1998-06-30")
@@ -262,7 +262,7 @@ def test_upload_kept_with_checksum_and_deleted_with_dataset(con, tmp_path):
     assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     row = db.query_df(con, "select sha256, file_name from imports where stored_path = ?", [str(kept)])
     assert row["sha256"][0] == report.sha256
-    db.delete_dataset(con, "keep")
+    datasets.delete_dataset(con, "keep")
     assert not kept.exists()
 
 
@@ -273,10 +273,10 @@ def test_append_adds_and_replace_replaces(con, tmp_path):
     import_file(con, one, dataset="x")
     import_file(con, two, dataset="x", append=True)
     assert stored(con, "x")["customer_id"].tolist() == ["c1", "c2"]
-    version = db.get_dataset(con, "x").version
+    version = datasets.get_dataset(con, "x").version
     import_file(con, two, dataset="x")
     assert stored(con, "x")["customer_id"].tolist() == ["c2"]
-    assert db.get_dataset(con, "x").version == version + 1
+    assert datasets.get_dataset(con, "x").version == version + 1
 
 
 def test_customers_and_interactions_go_to_the_active_dataset(con, tmp_path):

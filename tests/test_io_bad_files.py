@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib.errors import ImportRejected, NeedsDecision
 from custlib.io import import_file
 
@@ -66,7 +66,7 @@ def loaded(con, tmp_path):
 
 def _state(con):
     uploads = sorted(p.name for p in db.uploads_dir(con).glob("*"))
-    return db.dataset_info(con), uploads
+    return datasets.dataset_info(con), uploads
 
 
 # Partially valid files load their good rows in lenient mode (test_lenient_skips_and_reports);
@@ -104,7 +104,7 @@ def test_ambiguous_dates_ask_instead_of_guessing(loaded):
     assert _state(loaded) == before
     report = import_file(loaded, BAD / "ambiguous_dates.csv", dataset="shop", date_order="day-first")
     dates = db.query_df(loaded, "select order_date from transactions where dataset_id = ? order by 1",
-                        [db.get_dataset(loaded, "shop").dataset_id])["order_date"].astype(str).tolist()
+                        [datasets.get_dataset(loaded, "shop").dataset_id])["order_date"].astype(str).tolist()
     assert dates == ["2024-04-03", "2024-06-05"] and report.accepted
 
 
@@ -116,5 +116,5 @@ def test_lenient_skips_and_reports(loaded, name):
     assert report.rows_loaded + report.rows_rejected == report.rows_read
     assert any(p.row == row and text in p.describe(name) for p in report.problems)
     stored_rows = db.query_df(loaded, "select source_row from transactions where dataset_id = ?",
-                              [db.get_dataset(loaded, "shop").dataset_id])["source_row"].tolist()
+                              [datasets.get_dataset(loaded, "shop").dataset_id])["source_row"].tolist()
     assert row not in stored_rows and len(stored_rows) == report.rows_loaded

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets
 from custlib.errors import CustlibError
 from custlib.kpis import activity_kpis, parse_period, period_kpis
 
@@ -35,13 +35,13 @@ ROWS = [
 def shop(con):
     frame = pd.DataFrame(ROWS, columns=["customer_id", "order_id", "order_date", "amount"])
     frame["order_date"] = pd.to_datetime(frame["order_date"])
-    db.store_frame(con, "shop", "transactions", frame)
+    datasets.store_frame(con, "shop", "transactions", frame)
     interactions = pd.DataFrame({"customer_id": ["a", "b", "c", "a"],
                                  "interaction_at": pd.to_datetime(["2024-07-02", "2024-07-03", "2024-07-04",
                                                                    "2024-07-30"]),
                                  "kind": ["survey"] * 4, "nps_score": [6, 9, 10, 10], "satisfaction": [3, 5, 4, 5]})
-    db.store_frame(con, "shop", "interactions", interactions)
-    return db.get_dataset(con, "shop").dataset_id
+    datasets.store_frame(con, "shop", "interactions", interactions)
+    return datasets.get_dataset(con, "shop").dataset_id
 
 
 def test_period_parsing():
@@ -84,7 +84,7 @@ def test_later_rows_change_nothing(con, shop):
                           "amount": [5000.0]})
     frame = pd.concat([pd.DataFrame(ROWS, columns=extra.columns).assign(order_date=lambda f: pd.to_datetime(
         f["order_date"])), extra])
-    db.store_frame(con, "shop", "transactions", frame)
+    datasets.store_frame(con, "shop", "transactions", frame)
     assert activity_kpis(con, shop, parse_period("2024-07")) == before
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from custlib import access, audit, capacity, db, demo, io
+from custlib import access, audit, capacity, datasets, db, demo, io
 from custlib import simulate as sim
 from custlib.errors import PermissionDenied
 
@@ -32,15 +32,15 @@ def writes(tmp_path):
         "import": ("can_import_and_delete", lambda con, a: io.import_file(con, upload, dataset="more", actor=a)),
         "load demo": ("can_import_and_delete",
                       lambda con, a: demo.load_demo(con, "demo2", n_customers=1_000, seed=1, actor=a)),
-        "rename": ("can_import_and_delete", lambda con, a: db.rename_dataset(con, "shop", "renamed", actor=a)),
-        "set default": ("can_import_and_delete", lambda con, a: db.set_active(con, "shop", actor=a)),
-        "delete": ("can_import_and_delete", lambda con, a: db.delete_dataset(con, "shop", actor=a)),
+        "rename": ("can_import_and_delete", lambda con, a: datasets.rename_dataset(con, "shop", "renamed", actor=a)),
+        "set default": ("can_import_and_delete", lambda con, a: datasets.set_active(con, "shop", actor=a)),
+        "delete": ("can_import_and_delete", lambda con, a: datasets.delete_dataset(con, "shop", actor=a)),
         "save quotas": ("can_save_plans", lambda con, a: capacity.save_settings(
-            con, db.get_dataset(con, "shop").dataset_id, {"core": capacity.TierSettings(5, 6, 100.0)}, actor=a)),
+            con, datasets.get_dataset(con, "shop").dataset_id, {"core": capacity.TierSettings(5, 6, 100.0)}, actor=a)),
         "save scenario": ("can_save_plans", lambda con, a: sim.save_scenario(
-            con, db.get_dataset(con, "shop").dataset_id, "plan", scenario, assumptions, result, actor=a)),
+            con, datasets.get_dataset(con, "shop").dataset_id, "plan", scenario, assumptions, result, actor=a)),
         "delete scenario": ("can_save_plans", lambda con, a: sim.delete_scenario(
-            con, db.get_dataset(con, "shop").dataset_id, saved_id(con), actor=a)),
+            con, datasets.get_dataset(con, "shop").dataset_id, saved_id(con), actor=a)),
     }
 
 
@@ -49,7 +49,7 @@ def shop(con, tmp_path):
     first = tmp_path / "shop.csv"
     first.write_text(SALES)
     io.import_file(con, first, dataset="shop")
-    sim.save_scenario(con, db.get_dataset(con, "shop").dataset_id, "kept", sim.Scenario(budget_amount=10.0),
+    sim.save_scenario(con, datasets.get_dataset(con, "shop").dataset_id, "kept", sim.Scenario(budget_amount=10.0),
                       sim.default_assumptions(), pd.Series({"npv": 0.0}))
     return con
 
@@ -87,7 +87,7 @@ def test_nobody_signed_in_may_write_and_the_command_line_may(shop, tmp_path, wri
 
 
 def test_saved_plans_record_who_saved_them_and_when(shop):
-    dataset_id = db.get_dataset(shop, "shop").dataset_id
+    dataset_id = datasets.get_dataset(shop, "shop").dataset_id
     marketer = audit.Actor("li", "marketing", "app")
     capacity.save_settings(shop, dataset_id, {"core": capacity.TierSettings(5, 6, 100.0)}, actor=marketer,
                            changed_at="2024-03-01")

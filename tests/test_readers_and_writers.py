@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from custlib import audit, capacity, db, simulate
+from custlib import audit, capacity, datasets, db, simulate
 from custlib.io import import_file
 
 SLOW = 30  # seconds: what would count as waiting for ever
@@ -45,7 +45,7 @@ def _finishes_while_the_write_lock_is_held(work) -> list:
     pytest.param(lambda con: db.query_df(con, "select * from customer_scores where dataset_id = 1"),
                  id="stored scores"),
     pytest.param(lambda con: audit.entries(con, 10), id="audit log"),
-    pytest.param(lambda con: db.list_datasets(con), id="datasets"),
+    pytest.param(lambda con: datasets.list_datasets(con), id="datasets"),
 ])
 def test_page_reads_take_no_write_lock(con, read):
     _finishes_while_the_write_lock_is_held(lambda: read(con))
@@ -103,7 +103,7 @@ def test_overlapping_imports_put_the_memory_limit_back(con, tmp_path):
     for thread in threads:
         thread.join(SLOW)
     assert _memory_limit_gib(con) == pytest.approx(before, rel=0.01)  # put back as shown, to one decimal
-    assert sorted(d.name for d in db.list_datasets(con)) == [p.stem for p in files]
+    assert sorted(d.name for d in datasets.list_datasets(con)) == [p.stem for p in files]
 
 
 def test_tables_of_saved_work_exist_once_the_database_is_opened(db_path: Path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from custlib import db, relay
+from custlib import datasets, db, relay
 from custlib.cli import run_for_the_app
 from custlib.demo import load_demo
 
@@ -136,7 +136,7 @@ def test_a_client_that_sends_nothing_holds_up_no_one(served, demo_file, direct_a
 
 
 def test_commands_that_write_are_refused_and_change_nothing(served, held, demo_file, tmp_path, capsys):
-    before = db.dataset_info(held)
+    before = datasets.dataset_info(held)
     orders = tmp_path / "orders.csv"
     orders.write_text("customer_id,order_date,amount\nc1,2024-01-02,10\n")
     for argv in (["import", str(orders), "--dataset", "extra"], ["demo", "--customers", "1000"],
@@ -144,7 +144,7 @@ def test_commands_that_write_are_refused_and_change_nothing(served, held, demo_f
         exit_code, out, err = relay.ask(demo_file, argv)
         assert exit_code == 1 and out == ""
         assert err.startswith("Error: the running app answers only the commands that read") and "Data page" in err
-    assert db.dataset_info(held) == before
+    assert datasets.dataset_info(held) == before
     assert not (tmp_path / "scores.csv").exists()
     assert busy(cli(demo_file, "import", str(orders), "--dataset", "extra"))  # the CLI does not even ask
     exit_code, out, err = relay.ask(demo_file, ["info", "--bogus"])  # argparse's own refusal comes back too
@@ -208,7 +208,7 @@ def test_the_app_works_when_the_relay_cannot_start(tmp_path, monkeypatch, caplog
     try:
         with caplog.at_level("WARNING", logger="ui.data"):
             con = data.get_conn()
-        assert db.list_datasets(con) == []
+        assert datasets.list_datasets(con) == []
         assert "The command line cannot read" in caplog.text and "Is a directory" in caplog.text
     finally:
         st.cache_resource.clear()  # closes the connection (get_conn's on_release)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib import io as custio
 from custlib.errors import ImportRejected
 from custlib.io import import_file
@@ -39,7 +39,7 @@ def test_limits_are_configurable_and_named(con, tmp_path, monkeypatch):
     big.write_bytes(b"customer_id,order_date,amount\n" + b"c1,2024-01-01,1\n" * 80_000)
     with pytest.raises(ImportRejected, match="over the limit of 1 MB"):
         import_file(con, big, dataset="x")
-    assert db.list_datasets(con) == []
+    assert datasets.list_datasets(con) == []
 
 
 HOSTILE = '"; DROP TABLE transactions; --'
@@ -59,7 +59,7 @@ def test_hostile_column_names_are_only_ever_data(con, tmp_path):
     import_file(con, parquet, dataset="h2", mapping={"customer_id": HOSTILE, "order_date": 2, "amount": 3})
     tables = set(db.query_df(con, "select table_name from information_schema.tables")["table_name"])
     assert {"transactions", "datasets", "customers", "interactions", "imports"} <= tables
-    assert db.get_dataset(con, "h2") and db.get_dataset(con, "h")
+    assert datasets.get_dataset(con, "h2") and datasets.get_dataset(con, "h")
 
 
 def test_formula_cells_are_stored_as_plain_text(con, tmp_path):
@@ -89,7 +89,7 @@ print("finished", flush=True)
 def test_killed_import_leaves_the_previous_dataset_intact(db_path, tmp_path):
     con = db.connect(db_path)
     import_file(con, _small_csv(tmp_path / "first.csv", rows=5), dataset="shop")
-    before = db.dataset_info(con)
+    before = datasets.dataset_info(con)
     con.close()
     big = tmp_path / "big.csv"
     with big.open("w") as handle:  # ~3M rows: long enough to be killed mid-way
@@ -118,7 +118,7 @@ def test_killed_import_leaves_the_previous_dataset_intact(db_path, tmp_path):
     assert done.returncode == 0, done.stderr
     reopened = db.connect(db_path)
     try:
-        assert [d for d in db.dataset_info(reopened) if d["name"] != "other"] == before
+        assert [d for d in datasets.dataset_info(reopened) if d["name"] != "other"] == before
         recorded = set(db.query_df(reopened, "select stored_path from imports")["stored_path"])
         assert {str(p) for p in uploads.iterdir()} == recorded  # the first import's copy only
         assert not left_by_killed.exists() and ours.exists()
@@ -131,7 +131,7 @@ def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
     old = _small_csv(tmp_path / "old.csv", rows=100)
     new = _small_csv(tmp_path / "new.csv", rows=3000)
     import_file(con, old, dataset="shop")
-    dataset_id = db.get_dataset(con, "shop").dataset_id
+    dataset_id = datasets.get_dataset(con, "shop").dataset_id
     snapshot_sql = ("select count(*), sum(amount), (select version from datasets where dataset_id = $d) "
                     "from transactions where dataset_id = $d")
 
@@ -167,14 +167,14 @@ def test_readers_see_old_or_new_never_a_mix(con, tmp_path):
 def test_delete_removes_every_trace_of_a_dataset(con, tmp_path):
     from custlib import capacity, customers, demo, scores
     demo.load_demo(con, "gone", n_customers=1_000, seed=5)
-    dataset_id = db.get_dataset(con, "gone").dataset_id
+    dataset_id = datasets.get_dataset(con, "gone").dataset_id
     result = customers.customer_table(con, dataset_id, "2026-06-30", customers.ScoreSettings(interval_draws=0))
     scores.store_scores(con, dataset_id, result)
     capacity.save_settings(con, dataset_id, {"core": capacity.TierSettings(10, 4, 100.0)})
     keyed = db.query_df(con, "select table_name from information_schema.columns where column_name = 'dataset_id' "
                              "and table_schema = 'main'")["table_name"].tolist()
     assert {"customer_scores", "capacity_settings", "capacity_settings_history", "transactions"} <= set(keyed)
-    db.delete_dataset(con, "gone")
+    datasets.delete_dataset(con, "gone")
     for table in set(keyed) - {"audit_log"}:
         left = db.query_df(con, f'select count(*) as n from "{table}" where dataset_id = ?', [dataset_id])["n"][0]
         assert left == 0, table
@@ -205,7 +205,7 @@ def test_the_same_file_imported_twice_at_once_imports_twice(con, tmp_path):
         for thread in threads:
             thread.join()
         assert errors == []
-        assert all(db.get_dataset(con, f"copy{attempt}_{n}").dataset_id for n in range(2))
-        db.delete_dataset(con, f"copy{attempt}_0")  # the kept upload is shared: removed with the last user
-        db.delete_dataset(con, f"copy{attempt}_1")
+        assert all(datasets.get_dataset(con, f"copy{attempt}_{n}").dataset_id for n in range(2))
+        datasets.delete_dataset(con, f"copy{attempt}_0")  # the kept upload is shared: removed with the last user
+        datasets.delete_dataset(con, f"copy{attempt}_1")
     assert list(db.uploads_dir(con).iterdir()) == []

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
-from custlib import clv, db, retention
+from custlib import clv, datasets, retention
 from custlib.clv import ShiftedBetaGeometric
 
 # --- the hand fixture ---------------------------------------------------------------------------
@@ -49,8 +49,8 @@ def _tx(rows) -> pd.DataFrame:
 
 @pytest.fixture
 def shop(con):
-    db.store_frame(con, "shop", "transactions", _tx(TX_ROWS))
-    return db.get_dataset(con, "shop").dataset_id
+    datasets.store_frame(con, "shop", "transactions", _tx(TX_ROWS))
+    return datasets.get_dataset(con, "shop").dataset_id
 
 
 # --- cohort matrices ----------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_period_rates_match_hand_computation(con, shop):
 
 def test_nothing_after_as_of_leaks_in(con, shop):
     before = (retention.cohort_retention(con, shop, AS_OF), _rates(con, shop, AS_OF))
-    db.store_frame(con, "shop", "transactions", _tx(TX_ROWS + LATER_ROWS))
+    datasets.store_frame(con, "shop", "transactions", _tx(TX_ROWS + LATER_ROWS))
     after = (retention.cohort_retention(con, shop, AS_OF), _rates(con, shop, AS_OF))
     for old, new in zip(before, after):
         pd.testing.assert_frame_equal(old, new)
@@ -229,8 +229,8 @@ def _reference_rates(tx: pd.DataFrame, as_of: date) -> pd.DataFrame:
 def test_properties_on_random_transactions(con, rows, as_of_day, later):
     as_of = BASE + timedelta(days=as_of_day)
     tx = _random_tx(rows)
-    db.store_frame(con, "random", "transactions", tx)
-    dataset_id = db.get_dataset(con, "random").dataset_id
+    datasets.store_frame(con, "random", "transactions", tx)
+    dataset_id = datasets.get_dataset(con, "random").dataset_id
     cohorts = retention.cohort_retention(con, dataset_id, as_of)
     rates = _rates(con, dataset_id, as_of)
 
@@ -267,7 +267,7 @@ def test_properties_on_random_transactions(con, rows, as_of_day, later):
     # Rows dated after as_of change nothing.
     late = _random_tx(later)
     late["order_date"] = pd.Timestamp(as_of) + pd.to_timedelta(late["order_date"].dt.day_of_year, unit="D")
-    db.store_frame(con, "random", "transactions", pd.concat([tx, late], ignore_index=True))
+    datasets.store_frame(con, "random", "transactions", pd.concat([tx, late], ignore_index=True))
     pd.testing.assert_frame_equal(cohorts, retention.cohort_retention(con, dataset_id, as_of))
     pd.testing.assert_frame_equal(rates, _rates(con, dataset_id, as_of))
 
@@ -381,8 +381,8 @@ def surveyed(con, shop):
     frame["interaction_at"] = pd.to_datetime(frame["interaction_at"])
     frame["nps_score"] = frame["nps_score"].astype("Int64")
     frame["satisfaction"] = frame["satisfaction"].astype("Int64")
-    db.store_frame(con, "shop", "interactions", frame.assign(kind="survey"))
-    db.store_frame(con, "shop", "customers", pd.DataFrame({"customer_id": list("ABCD"),
+    datasets.store_frame(con, "shop", "interactions", frame.assign(kind="survey"))
+    datasets.store_frame(con, "shop", "customers", pd.DataFrame({"customer_id": list("ABCD"),
                                                            "region": ["North", "North", "South", "North"]}))
     return shop
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import db, demo
+from custlib import datasets, db, demo
 from custlib.customers import SCORE_COLUMNS, ScoreSettings, customer_table as customer_scores
 from custlib.scores import store_scores
 
@@ -26,7 +26,7 @@ def demo_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def scored(demo_db):
     con = db.connect(demo_db, read_only=True)
-    dataset = db.get_dataset(con)
+    dataset = datasets.get_dataset(con)
     result = customer_scores(con, dataset.dataset_id, "2026-06-30", ScoreSettings(interval_draws=50))
     con.close()
     return result
@@ -53,7 +53,7 @@ def test_scores_as_of_a_past_date_ignore_later_rows(demo_db, scored, tmp_path):
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(Path(demo_db).read_bytes())
     con = db.connect(copy)
-    dataset = db.get_dataset(con)
+    dataset = datasets.get_dataset(con)
     # a burst of late orders from the riskiest customers must not move scores as of 2026-06-30
     risky = scored.table.sort_values("churn_probability", ascending=False)["customer_id"].head(50).tolist()
     with db.write_transaction(con) as cur:
@@ -71,7 +71,7 @@ def test_scores_are_stored_and_replaced(demo_db, scored, tmp_path):
     copy = tmp_path / "store.duckdb"
     copy.write_bytes(Path(demo_db).read_bytes())
     con = db.connect(copy)
-    dataset_id = db.get_dataset(con).dataset_id
+    dataset_id = datasets.get_dataset(con).dataset_id
     assert store_scores(con, dataset_id, scored) == len(scored.table)
     assert store_scores(con, dataset_id, scored) == len(scored.table)  # replaced, not appended
     stored = db.query_df(con, "select * from customer_scores where dataset_id = ? order by customer_id", [dataset_id])

@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from custlib import db, segments
+from custlib import datasets, segments
 from custlib.segments import rfm
 from custlib.segments import (NEW_LABEL, SEGMENTS, STAGES, TIERS, LifecycleThresholds, RFMClusterer, SegmentRule,
                               lifecycle_stages, migration_matrix, quintile_scores, rfm_segments, segment_from_scores,
@@ -270,8 +270,8 @@ def test_migration_between_two_dates_from_the_database(con):
         "order_date": np.datetime64("2023-01-01") + rng.integers(0, 540, n).astype("timedelta64[D]"),
         "amount": np.round(rng.gamma(2.0, 40.0, n), 2),
     })
-    db.store_frame(con, "m", "transactions", tx)
-    dataset_id = db.get_dataset(con, "m").dataset_id
+    datasets.store_frame(con, "m", "transactions", tx)
+    dataset_id = datasets.get_dataset(con, "m").dataset_id
     early, late = date(2023, 9, 30), date(2024, 6, 30)
     first_seen = tx.groupby("customer_id")["order_date"].min()
     n_early = int((first_seen <= pd.Timestamp(early)).sum())
@@ -338,8 +338,8 @@ def test_customer_segments_gives_one_row_per_customer_with_every_label(con):
         "order_date": np.datetime64("2023-01-01") + rng.integers(0, 500, n).astype("timedelta64[D]"),
         "amount": np.round(rng.gamma(2.0, 40.0, n), 2),
     })
-    db.store_frame(con, "s", "transactions", tx)
-    dataset_id = db.get_dataset(con, "s").dataset_id
+    datasets.store_frame(con, "s", "transactions", tx)
+    dataset_id = datasets.get_dataset(con, "s").dataset_id
     ids = sorted(tx["customer_id"].unique())
     clv = pd.Series(rng.gamma(2.0, 100.0, len(ids)), index=ids)
     result = segments.customer_segments(con, dataset_id, "2024-06-01", clv=clv)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from custlib import clv, db, demo, export, segments, simulate as sim, valuation
+from custlib import clv, datasets, db, demo, export, segments, simulate as sim, valuation
 
 BG = {"r": 1.3, "alpha": 7.5, "a": 1.4, "b": 9.6}
 MONTH_WEEKS = clv.DAYS_PER_MONTH / 7.0
@@ -199,7 +199,7 @@ def test_assumptions_table_states_value_range_and_source():
 def demo_db(tmp_path_factory):
     con = db.connect(tmp_path_factory.mktemp("sim") / "demo.duckdb")
     data = demo.load_demo(con, n_customers=6000, seed=7)
-    yield con, db.get_dataset(con, "demo").dataset_id, data.truth
+    yield con, datasets.get_dataset(con, "demo").dataset_id, data.truth
     con.close()
 
 

@@ -9,7 +9,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from custlib import db
+from custlib import datasets, db
 
 SQL = Path(db.SQL_DIR)
 FILES = sorted(SQL.rglob("*.sql"))
@@ -121,7 +121,7 @@ def test_an_upgrade_remakes_the_views(tmp_path, read_only):
     path = tmp_path / "studio.duckdb"
     con = db.connect(path)
     with db.write_transaction(con) as cur:
-        dataset_id = db.ensure_dataset(cur, "shop")
+        dataset_id = datasets.ensure_dataset(cur, "shop")
         cur.execute("insert into transactions (dataset_id, import_id, source_row, customer_id, order_date, amount) "
                     "values (?, 1, 1, 'A', date '2024-01-02', 10)", [dataset_id])
     con.close()

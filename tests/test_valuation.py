@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib.io import import_file
 from custlib.valuation import ValueSettings, choose_purchase_model, fit_report, value_customers
 
@@ -19,7 +19,7 @@ CDNOW_MAP = {"customer_id": 2, "order_date": 3, "quantity": 4, "amount": 5}
 @pytest.fixture
 def cdnow(con, cdnow_dir):
     import_file(con, cdnow_dir / "CDNOW_sample.txt", dataset="cdnow", has_header=False, mapping=CDNOW_MAP)
-    return db.get_dataset(con, "cdnow").dataset_id
+    return datasets.get_dataset(con, "cdnow").dataset_id
 
 
 def test_fit_report_on_cdnow_gives_published_parameters(con, cdnow):
@@ -43,7 +43,7 @@ def test_model_choice_reads_nothing_after_as_of(con, cdnow):
     assert choice.calibration_end is not None and choice.calibration_end < pd.Timestamp("1997-09-30").date()
     late = pd.DataFrame({"customer_id": ["0001"] * 50, "order_date": pd.to_datetime(["1997-10-05"] * 50),
                          "amount": np.arange(50.0)})
-    db.store_frame(con, "cdnow", "transactions", pd.concat([
+    datasets.store_frame(con, "cdnow", "transactions", pd.concat([
         db.query_df(con, "select customer_id, order_date, amount from transactions where dataset_id = ?", [cdnow]),
         late]))
     again = choose_purchase_model(con, cdnow, "1997-09-30")

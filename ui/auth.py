@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from custlib import access, audit, db, export, throttle
+from custlib import access, audit, datasets, export, throttle
 from custlib.errors import AccessConfigError
 
 from . import data, password_session, state, upload_gate
@@ -335,7 +335,7 @@ def actor() -> audit.Actor:
 
 # --- downloads ------------------------------------------------------------------------------------
 
-def audited_csv(frame: pd.DataFrame, export_name: str, file_name: str, dataset: db.Dataset | None,
+def audited_csv(frame: pd.DataFrame, export_name: str, file_name: str, dataset: datasets.Dataset | None,
                 index: bool = False):
     """The data of a CSV download: a function that makes the file when the user clicks and writes the
     export to the audit log. Streamlit calls it on another thread, so who and where are captured now."""
@@ -349,7 +349,7 @@ def audited_csv(frame: pd.DataFrame, export_name: str, file_name: str, dataset: 
 
 
 def download_csv(label: str, frame: pd.DataFrame, *, file_name: str, export_name: str,
-                 dataset: db.Dataset | None, key: str, index: bool = False, customer_list: bool = False,
+                 dataset: datasets.Dataset | None, key: str, index: bool = False, customer_list: bool = False,
                  **button_options) -> None:
     """A CSV download button whose file is made on click and audited. ``frame`` is exported as the page
     shows it, so contact details are masked the same way. A ``customer_list`` is offered only to roles

@@ -19,8 +19,9 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from custlib import (access, audit, cli, customers, db, features, filters, incoming, relay, retention,
+from custlib import (audit, cli, customers, db, features, filters, incoming, masking, relay, retention,
                      segments, valuation)
+from custlib import datasets as dataset_registry
 from custlib import io as custio
 from custlib.errors import CustlibError, DatasetNotFound
 from custlib.filters import CustomerFilter
@@ -58,13 +59,13 @@ def get_conn():
 
 # --- the dataset registry (never cached) -----------------------------------------------------
 
-def datasets() -> list[db.Dataset]:
-    return db.list_datasets(get_conn())
+def datasets() -> list[dataset_registry.Dataset]:
+    return dataset_registry.list_datasets(get_conn())
 
 
-def active_dataset() -> db.Dataset | None:
+def active_dataset() -> dataset_registry.Dataset | None:
     """The dataset this session looks at: its own choice while that dataset exists, else the default
-    dataset (custlib.db's active flag); None when the database holds no data yet. One session's choice
+    dataset (custlib.datasets' active flag); None when the database holds no data yet. One session's choice
     never changes what another session sees."""
     chosen = st.session_state.get(state.VIEW_DATASET_ID)
     if chosen is not None:
@@ -73,14 +74,14 @@ def active_dataset() -> db.Dataset | None:
             return found
         st.session_state.pop(state.VIEW_DATASET_ID, None)  # deleted meanwhile: back to the default
     try:
-        return db.get_dataset(get_conn())
+        return dataset_registry.get_dataset(get_conn())
     except DatasetNotFound:
         return None
 
 
 def view_dataset(name: str) -> None:
     """Look at dataset ``name`` in this session only (the sidebar, a shared link)."""
-    st.session_state[state.VIEW_DATASET_ID] = db.get_dataset(get_conn(), name).dataset_id
+    st.session_state[state.VIEW_DATASET_ID] = dataset_registry.get_dataset(get_conn(), name).dataset_id
 
 
 def dataset_info() -> pd.DataFrame:
@@ -89,7 +90,7 @@ def dataset_info() -> pd.DataFrame:
     return _dataset_info(registry)
 
 
-def dataset_summary(dataset: db.Dataset) -> dict:
+def dataset_summary(dataset: dataset_registry.Dataset) -> dict:
     """The dataset_info row of ``dataset``: counts, first_order_date, last_order_date (ISO text), total_amount."""
     frame = dataset_info()
     return frame[frame["name"] == dataset.name].iloc[0].to_dict()
@@ -97,7 +98,7 @@ def dataset_summary(dataset: db.Dataset) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _dataset_info(registry: tuple) -> pd.DataFrame:
-    return pd.DataFrame(db.dataset_info(get_conn()))
+    return pd.DataFrame(dataset_registry.dataset_info(get_conn()))
 
 
 # --- cached queries keyed by (dataset_id, version) -------------------------------------------
@@ -297,7 +298,7 @@ def stages_at(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) 
 
 def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
     """Name and email of these customers, indexed by customer_id, only the columns that hold any value;
-    masked unless the signed-in user's role may see them (custlib.access.mask_contacts).
+    masked unless the signed-in user's role may see them (custlib.masking.mask_contacts).
 
     The one place pages read contact details, so every page and export that shows them is masked alike.
     """
@@ -308,7 +309,7 @@ def contacts(cache_key: tuple[int, int], ids: tuple[str, ...]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _contacts(cache_key: tuple[int, int], ids: tuple[str, ...], role: str | None) -> pd.DataFrame:
     frame = db.query(get_conn(), "mart_page_customer_contacts", dataset_id=cache_key[0], customer_ids=list(ids))
-    frame = access.mask_contacts(frame.set_index("customer_id"), role)
+    frame = masking.mask_contacts(frame.set_index("customer_id"), role)
     return frame[[c for c in frame.columns if frame[c].notna().any()]]
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import access, capacity, churn, customers, db, features, messages, valuation
+from custlib import capacity, churn, customers, datasets, db, features, masking, messages, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -53,39 +53,39 @@ def default_assumptions(cache_key: tuple[int, int], as_of: date, curves: sim.Res
     return sim.default_assumptions(promotion_estimates(cache_key, as_of), curves.average_order_amount)
 
 
-def save_scenario(dataset: db.Dataset, name: str, scenario: sim.Scenario, assumptions: sim.Assumptions,
+def save_scenario(dataset: datasets.Dataset, name: str, scenario: sim.Scenario, assumptions: sim.Assumptions,
                   result: pd.Series, as_of: date) -> int:
     return sim.save_scenario(data.get_conn(), dataset.dataset_id, name, scenario, assumptions, result, as_of=as_of,
                              actor=auth.actor())
 
 
-def delete_scenario(dataset: db.Dataset, scenario_id: int) -> None:
+def delete_scenario(dataset: datasets.Dataset, scenario_id: int) -> None:
     sim.delete_scenario(data.get_conn(), dataset.dataset_id, scenario_id, actor=auth.actor())
 
 
-def saved_scenarios(dataset: db.Dataset) -> pd.DataFrame:
+def saved_scenarios(dataset: datasets.Dataset) -> pd.DataFrame:
     return sim.list_scenarios(data.get_conn(), dataset.dataset_id)
 
 
-def compare_scenarios(dataset: db.Dataset, scenario_ids) -> pd.DataFrame:
+def compare_scenarios(dataset: datasets.Dataset, scenario_ids) -> pd.DataFrame:
     return sim.compare_scenarios(data.get_conn(), dataset.dataset_id, scenario_ids)
 
 
 # --- capacity -------------------------------------------------------------------------------------
 
-def capacity_settings(dataset: db.Dataset, suggested: dict[str, int] | None = None) -> pd.DataFrame:
+def capacity_settings(dataset: datasets.Dataset, suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """The quotas in effect, one row per tier (tiers never saved: quotas suggested from the holdings)."""
     return capacity.get_settings(data.get_conn(), dataset.dataset_id, suggested)
 
 
-def save_capacity_settings(dataset: db.Dataset, settings: dict, note: str = "",
+def save_capacity_settings(dataset: datasets.Dataset, settings: dict, note: str = "",
                            suggested: dict[str, int] | None = None) -> pd.DataFrame:
     """Store new quotas (history rows written; empty when nothing changed)."""
     return capacity.save_settings(data.get_conn(), dataset.dataset_id, settings, note=note, suggested=suggested,
                                   actor=auth.actor())
 
 
-def capacity_history(dataset: db.Dataset) -> pd.DataFrame:
+def capacity_history(dataset: datasets.Dataset) -> pd.DataFrame:
     return capacity.settings_history(data.get_conn(), dataset.dataset_id)
 
 
@@ -179,7 +179,7 @@ def customer_interactions(cache_key: tuple[int, int], customer_id: str, as_of: d
     (custlib has no per-customer interaction query yet; this one binds every value.)
 
     Notes are free text that may hold contact details: for roles that see contacts masked, emails,
-    phone numbers and the customer's stored names in them are masked (custlib.access.mask_contacts_in_text).
+    phone numbers and the customer's stored names in them are masked (custlib.masking.mask_contacts_in_text).
     """
     con, params = data.get_conn(), [int(cache_key[0]), str(customer_id)]
     frame = db.query_df(con, """
@@ -188,10 +188,10 @@ def customer_interactions(cache_key: tuple[int, int], customer_id: str, as_of: d
         where dataset_id = ? and customer_id = ? and cast(interaction_at as date) <= ?
         order by interaction_at""", [*params, as_of])
     role = state.signed_in_role()
-    if not access.may_see_contacts(role) and frame["note"].notna().any():
+    if not masking.may_see_contacts(role) and frame["note"].notna().any():
         names = db.query_df(con, "select distinct name from customers where dataset_id = ? and customer_id = ? "
                                  "and name is not null", params)["name"]
-        frame["note"] = access.mask_contacts_in_text(frame["note"], role, tuple(names))
+        frame["note"] = masking.mask_contacts_in_text(frame["note"], role, tuple(names))
     return frame
 
 

@@ -105,7 +105,7 @@ NUMBER_COLUMNS = ("version", "customers", "transactions", "customer_records", "i
 
 
 def show_datasets(info: pd.DataFrame) -> None:
-    """The dataset registry (custlib.db.dataset_info) with translated headers and formatted numbers."""
+    """The dataset registry (custlib.datasets.dataset_info) with translated headers and formatted numbers."""
     table = info.loc[:, list(DATASET_COLUMNS)].copy()
     table["is_active"] = table["is_active"].map({True: "✓", False: ""})
     for column in NUMBER_COLUMNS:

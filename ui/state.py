@@ -10,7 +10,7 @@ import streamlit as st
 from custlib.filters import CustomerFilter
 
 # Shared settings, chosen in the sidebar (ui/sidebar.py; its widgets have keys "sidebar_*").
-# The dataset a session looks at is its own (VIEW_DATASET_ID, from the sidebar or a link); custlib.db's
+# The dataset a session looks at is its own (VIEW_DATASET_ID, from the sidebar or a link); custlib.datasets'
 # is_active flag is only the default for sessions that chose none, an analyst's setting.
 LANGUAGE = "app_language"          # "en" | "zh"
 CURRENCY = "app_currency"          # a symbol from ui.format.CURRENCIES

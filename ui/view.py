@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from custlib import db
+from custlib import datasets
 from custlib.filters import CustomerFilter
 from custlib.valuation import MODEL_LABELS, ValueSettings
 
@@ -23,7 +23,7 @@ from .i18n import t
 
 @dataclass(frozen=True)
 class View:
-    dataset: db.Dataset
+    dataset: datasets.Dataset
     as_of: date
     first_date: date
     last_date: date
@@ -43,7 +43,7 @@ def value_settings() -> ValueSettings:
                          unit="week", model=st.session_state[state.MODEL])
 
 
-def order_dates(dataset: db.Dataset) -> tuple[date, date] | None:
+def order_dates(dataset: datasets.Dataset) -> tuple[date, date] | None:
     """First and last order date of the dataset, or None when it has no transactions."""
     summary = data.dataset_summary(dataset)
     first, last = pd.Timestamp(summary.get("first_order_date")), pd.Timestamp(summary.get("last_order_date"))
@@ -52,7 +52,7 @@ def order_dates(dataset: db.Dataset) -> tuple[date, date] | None:
     return first.date(), last.date()
 
 
-def as_of(dataset: db.Dataset, bounds: tuple[date, date]) -> date:
+def as_of(dataset: datasets.Dataset, bounds: tuple[date, date]) -> date:
     """The as-of date chosen for ``dataset``, kept within its order dates; by default the last order date."""
     chosen = st.session_state.get(state.AS_OF)
     if not chosen or st.session_state.get(state.AS_OF_DATASET) != dataset.dataset_id:

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 import duckdb
 import pandas as pd
-from .. import audit, db
+from .. import audit, datasets, db
 from ..columns import resolve_mapping
 from ..errors import ImportRejected, NeedsDecision
 
@@ -54,8 +54,8 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
         if table == "transactions":
             dataset = Path(file_name).stem[:100].strip() or "imported"  # dataset names have at most 100 characters
         else:
-            dataset = db.get_dataset(con).name
-    report.dataset = db.validate_dataset_name(dataset)
+            dataset = datasets.get_dataset(con).name
+    report.dataset = datasets.validate_dataset_name(dataset)
     audit.authorize(con, actor, "can_import_and_delete", f"import {file_name!r} into dataset {report.dataset!r}")
     source = open_source(path, report, has_header, sheet)
     stored_path: Path | None = None
@@ -78,7 +78,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, data
                 _store(cur, report, table, good_rows, append)
                 audit.record_import(cur, actor, report, append)
         report.accepted = True
-        report.dataset_version = db.get_dataset(con, report.dataset).version
+        report.dataset_version = datasets.get_dataset(con, report.dataset).version
         return report
     except (ImportRejected, NeedsDecision) as exc:
         if isinstance(exc, ImportRejected) and exc.report is None:
@@ -226,7 +226,7 @@ def _store(cur, report: ImportReport, table: str, good_rows: str, append: bool) 
     """Inside the write transaction: register the import and insert the good staged rows (replacing the
     dataset's earlier rows of ``table`` unless ``append``)."""
     fields = ", ".join(db.TABLE_COLUMNS[table])
-    dataset_id = db.ensure_dataset(cur, report.dataset)
+    dataset_id = datasets.ensure_dataset(cur, report.dataset)
     import_id = cur.execute(
         "insert into imports (dataset_id, table_name, file_name, stored_path, sha256, mode, rows_read, "
         "rows_loaded, rows_rejected, mapping, report) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning import_id",
@@ -239,7 +239,7 @@ def _store(cur, report: ImportReport, table: str, good_rows: str, append: bool) 
     if not append:
         cur.execute(f"delete from {table} where dataset_id = $dataset_id and import_id <> $import_id",
                     {"dataset_id": dataset_id, "import_id": import_id})
-    db.bump_version(cur, dataset_id)
+    datasets.bump_version(cur, dataset_id)
 
 
 def preview_file(path: str | os.PathLike, table: str = "transactions", has_header: bool | None = None,

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from custlib import db
+from custlib import datasets, db
 from ui import upload_gate
 
 APP = "../../app.py"  # resolved relative to the test file
@@ -44,7 +44,7 @@ def seed(studio_db):
                 frame[column] = pd.to_datetime(frame[column])
         con = db.connect(studio_db)
         try:
-            db.store_frame(con, dataset, table, frame)
+            datasets.store_frame(con, dataset, table, frame)
         finally:
             con.close()
     return store

@@ -250,7 +250,7 @@ def test_many_wrong_passwords_lock_the_user_name_before_any_hash_is_checked(demo
 def test_profile_views_and_dataset_switches_are_logged_once_and_the_log_can_be_filtered(demo, open_db):
     """Issue 14, row 12: profile views and dataset switches were not logged, and a flood of failed sign-ins
     pushed real events out of the Data page's newest 200."""
-    from custlib import db
+    from custlib import datasets
     con = open_db()
     for n in range(300):
         audit.log(con, audit.Actor(f"flood{n}", None, "app"), "login_failed")
@@ -271,7 +271,7 @@ def test_profile_views_and_dataset_switches_are_logged_once_and_the_log_can_be_f
     at.text_input(key="audit_filter_user").input("LI").run()
     log = next(df.value for df in at.dataframe if "Action" in df.value.columns)
     assert set(log["User"]) == {"li"} and "Sign-in" in log["Action"].tolist()
-    assert db.get_dataset(open_db()).name == "demo"
+    assert datasets.get_dataset(open_db()).name == "demo"
 
 
 def test_a_password_sign_in_ends_after_the_idle_time(demo, open_db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 
-from custlib import capacity, db
+from custlib import capacity, datasets
 
 from tests.app.helpers import metrics, table
 
@@ -44,7 +44,7 @@ def test_saving_a_quota_changes_the_over_under_view(demo_db, start_app, open_db)
     assert history[["Tier", "Setting", "Before", "After", "Note"]].values.tolist() == [
         ["Core", "Max customers per manager", f"{default:.1f}", "10.0", "tighter core quota"]]
     con = open_db()
-    stored = capacity.get_settings(con, db.get_dataset(con, "demo").dataset_id).set_index("tier")
+    stored = capacity.get_settings(con, datasets.get_dataset(con, "demo").dataset_id).set_index("tier")
     assert stored.loc["core", "max_customers_per_manager"] == 10
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib import io as custio
 from ui.templates import template_csv
 
@@ -56,7 +56,7 @@ def test_upload_preview_map_and_import_a_csv(start_app, open_db):
     # importing again now goes into "sales" (replace or append), not into a second new dataset
     assert at.radio(key="data_target").value == "existing" and at.selectbox(key="data_existing").value == "sales"
     con = open_db()
-    assert db.get_dataset(con).name == "sales"
+    assert datasets.get_dataset(con).name == "sales"
     assert db.query_df(con, "select sum(amount) from transactions").iloc[0, 0] == pytest.approx(25.5)
     # data quality of the active dataset: 1 of 3 rows is a return, all rows have an order id
     quality = {m.label: m.value for m in at.metric}
@@ -70,7 +70,7 @@ def test_upload_preview_map_and_import_a_csv(start_app, open_db):
 def test_a_bad_file_in_strict_mode_names_row_and_column_and_changes_nothing(seed, start_app, open_db):
     seed("shop", "transactions", [{"customer_id": "c1", "order_id": "o1", "order_date": "2024-01-05",
                                    "amount": 99.0}])
-    before = db.get_dataset(open_db(), "shop")
+    before = datasets.get_dataset(open_db(), "shop")
     at = start_app(page=DATA_PAGE)
     upload(at, "bad.csv", b"customer_id,order_id,order_date,amount\nc1,o1,2024-01-05,10.50\n"
                           b"c2,o2,2024-01-06,ten dollars\n")
@@ -87,7 +87,7 @@ def test_a_bad_file_in_strict_mode_names_row_and_column_and_changes_nothing(seed
     assert problems.iloc[0]["Severity"] == "error"
     assert not at.success
     con = open_db()
-    assert db.get_dataset(con, "shop") == before                  # same version: nothing was written
+    assert datasets.get_dataset(con, "shop") == before                  # same version: nothing was written
     assert db.query_df(con, "select amount from transactions").iloc[:, 0].tolist() == [99.0]
 
 
@@ -159,7 +159,7 @@ def test_switch_rename_and_delete_datasets(seed, start_app, open_db):
     at.selectbox(key="data_manage_name").set_value("second").run()
     at.button(key="data_make_active").click().run()
     assert at.success[0].value == "“second” is now the default dataset: new sessions start with it."
-    assert db.get_dataset(open_db()).name == "second"
+    assert datasets.get_dataset(open_db()).name == "second"
     assert at.subheader[-2].value == "Data quality of “second”"
     at.text_input(key="data_rename_to").input("renamed").run()
     at.button(key="data_rename").click().run()
@@ -170,7 +170,7 @@ def test_switch_rename_and_delete_datasets(seed, start_app, open_db):
     at.button(key="data_delete").click().run()
     assert at.success[0].value == "Deleted “first”."
     assert dataset_table(at)["Name"].tolist() == ["renamed"]
-    assert [d.name for d in db.list_datasets(open_db())] == ["renamed"]
+    assert [d.name for d in datasets.list_datasets(open_db())] == ["renamed"]
 
 
 def test_renaming_onto_an_existing_name_shows_the_reason(seed, start_app):
@@ -207,7 +207,7 @@ def test_templates_have_every_column_and_import_cleanly(table, tmp_path, open_db
     path.write_bytes(content)
     con = open_db()
     if table != "transactions":
-        db.store_frame(con, "templates", "transactions", custlib_rows())
+        datasets.store_frame(con, "templates", "transactions", custlib_rows())
     report = custio.import_file(con, path, dataset="templates", table=table, strict=True)
     assert report.rows_loaded == 2 and not report.problems
 

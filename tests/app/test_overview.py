@@ -9,7 +9,7 @@ from datetime import date
 
 import numpy as np
 
-from custlib import audit, db, kpis
+from custlib import audit, datasets, db, kpis
 from ui.format import money
 
 # Dataset "shop" (hand-computed below). Last order 2024-03-10, so March is partial and
@@ -52,7 +52,7 @@ def chart_spec(at) -> dict:
 
 
 def monthly_activity(con, name):
-    dataset_id = db.get_dataset(con, name).dataset_id
+    dataset_id = datasets.get_dataset(con, name).dataset_id
     return db.query(con, "mart_period_activity", dataset_id=dataset_id, as_of=db.last_order_date(con, dataset_id),
                     grain="month", customer_ids=None)
 
@@ -99,7 +99,7 @@ def test_load_demo_button_loads_the_demo_dataset(start_app, open_db):
     at.button(key="overview_load_demo").click().run()
     assert not at.exception
     con = open_db()
-    dataset = db.get_dataset(con)
+    dataset = datasets.get_dataset(con)
     assert dataset.name == "demo"
     counts = db.query_df(con, "select count(distinct customer_id) as n, max(order_date) as last "
                               "from transactions where dataset_id = ?", [dataset.dataset_id])
@@ -142,7 +142,7 @@ def test_equity_and_revenue_at_risk_cards_are_the_fitted_models_kpis(demo, start
     `custlib kpis` command computes for the same dataset, date and default settings."""
     at = start_app()
     con = open_db()
-    dataset = db.get_dataset(con)
+    dataset = datasets.get_dataset(con)
     expected = kpis.value_kpis(con, dataset.dataset_id, date(2026, 9, 30))
     assert expected["customer_equity"] > 0 and expected["revenue_at_risk"] > 0
     shown = metrics(at)
@@ -172,7 +172,7 @@ def test_switching_the_dataset_changes_this_sessions_numbers_and_no_one_elses(se
     assert metrics(at)["Revenue"] == ("¥250", "-75.0%")   # June 250 vs May 1000
     colleague.run()
     assert metrics(colleague)["Revenue"] == ("¥330", "+94.1%")
-    assert db.get_dataset(open_db()).name == "shop"       # the default is unchanged
+    assert datasets.get_dataset(open_db()).name == "shop"       # the default is unchanged
     switched = audit.entries(open_db(), 1)[0]             # a view change, logged (issue 14, row 12)
     assert (switched["action"], switched["dataset_name"]) == ("switch_dataset", "other")
     newcomer = start_app()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from custlib import db
+from custlib import datasets, db
 from custlib import simulate as sim
 
 from tests.app.helpers import metrics, table
@@ -67,7 +67,7 @@ def test_scenarios_are_saved_listed_and_compared(demo_db, start_app, open_db):
     assert list(compared.columns) == ["1: Loyalty push", "2: Promotion push"]
     assert compared.loc["Share to promotions"].tolist() == ["20.0%", "80.0%"]
     con = open_db()
-    stored = sim.list_scenarios(con, db.get_dataset(con, "demo").dataset_id)
+    stored = sim.list_scenarios(con, datasets.get_dataset(con, "demo").dataset_id)
     assert stored["promo_share"].tolist() == [0.8, 0.2]
     con.close()
     at.selectbox(key="sim_delete_choice").set_value(1).run()
@@ -75,7 +75,7 @@ def test_scenarios_are_saved_listed_and_compared(demo_db, start_app, open_db):
     assert not at.exception
     assert table(at, "Saved at")["Name"].tolist() == ["Promotion push"]
     con = open_db()
-    assert sim.list_scenarios(con, db.get_dataset(con, "demo").dataset_id)["name"].tolist() == ["Promotion push"]
+    assert sim.list_scenarios(con, datasets.get_dataset(con, "demo").dataset_id)["name"].tolist() == ["Promotion push"]
     assert db.query_df(con, "select action from audit_log order by audit_id desc limit 1")["action"][0] == "delete_plan"
 
 
