@@ -10,6 +10,10 @@ It answers, for the app (which enforces the answers) and the command line:
 
 What a role may see of a customer's name, email and phone is custlib.masking.
 
+Longer than the ~400 lines a module aims for: the access configuration checks every setting it reads
+from two sources (secrets file, environment) with a message naming the setting, and those checks
+belong with the settings they guard.
+
 Passwords are kept only as salted PBKDF2-HMAC-SHA256 hashes in a self-describing string,
 ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (salt and hash in base64: the format Django uses), with
 600,000 iterations (OWASP Password Storage Cheat Sheet, 2023). Make one with

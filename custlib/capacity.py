@@ -1,5 +1,8 @@
 """Retention capacity planning (保有量): can the account managers hold the customers worth keeping?
 
+(Longer than the ~400 lines a module aims for: the four questions below share the settings table and
+the tier rules; each is about 100 lines.)
+
 It answers four questions, by value tier (core / potential / low-value, from predicted CLV through
 :func:`custlib.segments.value_tiers`):
 
@@ -368,7 +371,7 @@ def evaluate_settings_change(con, dataset_id: int, change_date, tiers: pd.Series
     The same customers are compared on both sides: ``tiers`` (by customer_id) as of the change date.
     Windows ("before" = [change - w, change), "after" = [change, change + w)); churn in a window is the
     share of the tier's customers who bought in the window before it and not in it (for "before", the
-    base is the window before "before"; see ``sql/mart_capacity_window_activity.sql``). Satisfaction
+    base is the window before "before"; see ``sql/mart/mart_capacity_window_activity.sql``). Satisfaction
     is the mean answer (1-5) in the window. CLV (currency) is the mean over the tier of ``clv_before``
     and ``clv_after`` (the value as of the change date and as of the end of the after window; computed
     with :func:`custlib.valuation.value_customers` and ``value_settings`` when not given).

@@ -3,6 +3,9 @@
 Every command prints a clear message and exits non-zero on failure; no stack traces.
 While the app holds the database, the read commands (READ_COMMANDS) are answered by the app
 itself (custlib.relay), with the same output; commands that write still need the app stopped.
+
+Longer than the ~400 lines a module aims for: one parser and one short function per command, which a
+reader wants side by side; the work itself lives in the modules each command calls.
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ customer interactions look like, and what are the true parameters behind them?
 Later tests fit models to these data and check that the estimates recover
 ``DemoData.truth``.
 
+Longer than the ~400 lines a module aims for: the generator is one story (customers, their purchase
+and dropout processes, promotions, returns, interactions, the truth kept beside them) whose parts share
+one random stream; split, the seed's meaning would be spread over files.
+
 How the data arise (all vectorised with numpy; no loop over customers or rows):
 
 * Acquisition: each customer makes a first purchase on a day drawn from a

@@ -30,7 +30,7 @@ amount >= 0 are counted (an order made only of refunds is a return, not an
 order). Amounts are in the currency of the data; negative amounts are returns
 or refunds.
 
-The heavy lifting is ``custlib/sql/mart_customer_features.sql``; the order-grain
+The heavy lifting is ``custlib/sql/mart/mart_customer_features.sql``; the order-grain
 query it builds on is ``mart_customer_orders.sql`` (see :func:`customer_orders`).
 """
 from __future__ import annotations

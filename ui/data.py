@@ -85,7 +85,7 @@ def view_dataset(name: str) -> None:
 
 
 def dataset_info() -> pd.DataFrame:
-    """One row per dataset (custlib/sql/dataset_info.sql), for the Data page's table."""
+    """One row per dataset (custlib/sql/mart/mart_dataset_info.sql), for the Data page's table."""
     registry = tuple((d.dataset_id, d.name, d.version, d.is_active) for d in datasets())
     return _dataset_info(registry)
 
@@ -105,7 +105,7 @@ def _dataset_info(registry: tuple) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def query(name: str, cache_key: tuple[int, int], **params) -> pd.DataFrame:
-    """Named query ``custlib/sql/<name>.sql`` for the dataset of ``cache_key``, cached per dataset version.
+    """Named query ``custlib/sql/mart/<name>.sql`` for the dataset of ``cache_key``, cached per dataset version.
 
     ``$dataset_id`` is bound from ``cache_key``; pass any other parameters by name.
     Example: ``query("mart_cohort_activity", ds.cache_key, as_of=date(2024, 12, 31), grain="month")``.
@@ -198,7 +198,8 @@ def filter_options(cache_key: tuple[int, int], as_of: date) -> dict[str, list[st
 @st.cache_data(show_spinner=False, max_entries=32)
 def selected_ids(cache_key: tuple[int, int], as_of: date, customer_filter: CustomerFilter) -> list[str] | None:
     """Ids of the customers the filter selects (sorted), or None for "every customer"."""
-    ids = filters.matching_customers(customer_attributes(cache_key, as_of), customer_filter)
+    attributes = customer_attributes(cache_key, as_of)
+    ids = filters.matching_customers(attributes, customer_filter)
     return None if ids is None else ids.tolist()
 
 
@@ -206,8 +207,8 @@ def selected_ids(cache_key: tuple[int, int], as_of: date, customer_filter: Custo
 def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
                     customer_filter: CustomerFilter) -> pd.DataFrame:
     """custlib.retention.period_activity of the customers the filter selects, cached."""
-    return retention.period_activity(get_conn(), cache_key[0], as_of, grain,
-                                     customer_ids=selected_ids(cache_key, as_of, customer_filter))
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    return retention.period_activity(get_conn(), cache_key[0], as_of, grain, customer_ids=ids)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -232,7 +233,8 @@ def value_snapshot(cache_key: tuple[int, int], as_of: date, settings: ValueSetti
 @st.cache_data(show_spinner=False, max_entries=16)
 def customer_table(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> pd.DataFrame:
     """custlib.customers.value_table of the dataset (every customer, indexed by customer_id), cached."""
-    return customers.value_table(get_conn(), cache_key[0], as_of, value_or_none(cache_key, as_of, settings))
+    value = value_or_none(cache_key, as_of, settings)
+    return customers.value_table(get_conn(), cache_key[0], as_of, value)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -260,8 +262,8 @@ def clusters(cache_key: tuple[int, int], as_of: date, n_clusters: int | None) ->
 @st.cache_data(show_spinner=False, max_entries=16)
 def cohorts(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter) -> pd.DataFrame:
     """Cohort retention of the selected customers (columns of retention.COHORT_COLUMNS)."""
-    return retention.cohort_retention(get_conn(), cache_key[0], as_of, grain,
-                                      customer_ids=selected_ids(cache_key, as_of, customer_filter))
+    ids = selected_ids(cache_key, as_of, customer_filter)
+    return retention.cohort_retention(get_conn(), cache_key[0], as_of, grain, customer_ids=ids)
 
 
 def _groups(cache_key, as_of, customer_filter) -> pd.DataFrame | None:

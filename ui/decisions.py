@@ -114,10 +114,11 @@ def churn_scores(cache_key: tuple[int, int], as_of: date, settings: ValueSetting
                  ) -> tuple[pd.DataFrame, churn.ChurnReport]:
     """custlib.customers.churn_table (active customers' churn scores and the model's report), cached per
     dataset version, date and value settings. Raises CustlibError when the history is too short."""
-    scores, report, _ = customers.churn_table(
-        data.get_conn(), cache_key[0], as_of, settings, data.value_snapshot(cache_key, as_of, settings),
-        data.customer_table(cache_key, as_of, settings),
-        current_features=customer_features(cache_key, as_of).reset_index())
+    value = data.value_snapshot(cache_key, as_of, settings)
+    table = data.customer_table(cache_key, as_of, settings)
+    current = customer_features(cache_key, as_of).reset_index()
+    scores, report, _ = customers.churn_table(data.get_conn(), cache_key[0], as_of, settings, value, table,
+                                              current_features=current)
     return scores, report
 
 

@@ -21,7 +21,7 @@ def summary_as_of(con, dataset_id: int, as_of, unit: str = "week") -> pd.DataFra
     """One row per customer with a purchase occasion on or before ``as_of``: customer_id, frequency,
     recency, T, monetary_value, spend_frequency, first_purchase_date, last_purchase_date.
 
-    Runs ``custlib/sql/mart_clv_summary.sql`` (the occasion rule and column contract are documented
+    Runs ``custlib/sql/mart/mart_clv_summary.sql`` (the occasion rule and column contract are documented
     there): an occasion is a day with at least one line >= 0; its spend is the day's net amount;
     recency and T are in ``unit`` ("day", "week" = 7 days, "month" = 365.25/12 days);
     ``monetary_value`` is the mean of the repeat occasions with positive spend (NaN when there is

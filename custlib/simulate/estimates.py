@@ -80,7 +80,7 @@ def estimate_promotion_effects(con, dataset_id: int, as_of, promo_day_share: flo
 
     Promotion days are days on which at least ``promo_day_share`` of the purchase occasions, and at
     least ``min_promo_orders`` of them, are promotion occasions (``is_promo``; the daily counts come
-    from ``sql/mart_sim_daily_orders.sql``). On the daily repeat orders a Poisson regression with one
+    from ``sql/mart/mart_sim_daily_orders.sql``). On the daily repeat orders a Poisson regression with one
     effect per calendar month, one per weekday, a promotion-day effect and a post-promotion effect
     (the ``post_promo_days`` days after a promotion that are not promotion days themselves) gives:
 
@@ -94,7 +94,7 @@ def estimate_promotion_effects(con, dataset_id: int, as_of, promo_day_share: flo
       = extra first orders / extra repeat orders on promotion days.
 
     ``promo_discount_share`` is discount / list amount over promotion sale lines on promotion days.
-    Promotion-acquired customers (first occasion on promotion, ``sql/mart_sim_acquisition.sql``) and
+    Promotion-acquired customers (first occasion on promotion, ``sql/mart/mart_sim_acquisition.sql``) and
     organic ones each get a BG/NBD fit on their own summary (weeks); ``promo_acquired_value_ratio`` is
     the promotion group's expected repeat purchases of a new customer over 12 months against the
     same from a BG/NBD fit on everyone. Seasonality enters only through the month and weekday effects.

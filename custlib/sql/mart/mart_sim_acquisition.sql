@@ -1,5 +1,5 @@
 -- mart_sim_acquisition: one row per customer, how they were acquired (by a promotion or not) and
--- when they came back, for the promotion-acquired vs organic retention comparison in custlib/simulate.py.
+-- when they came back, for the promotion-acquired vs organic retention comparison in custlib/simulate/estimates.py.
 --
 -- Parameters (bound, never string-built):
 --   $dataset_id  INTEGER  the dataset to read

@@ -1,5 +1,5 @@
 -- mart_sim_daily_orders: one row per calendar day, purchase occasions split by first / repeat and by
--- promotion, the input of the promotion-response estimates in custlib/simulate.py.
+-- promotion, the input of the promotion-response estimates in custlib/simulate/estimates.py.
 --
 -- Parameters (bound, never string-built):
 --   $dataset_id  INTEGER  the dataset to read
