@@ -1,33 +1,26 @@
--- int_survey_answers: every interaction that carries an answer, NPS or satisfaction (grain: dataset_id,
--- import_id, source_row). A view without parameters.
+-- int_survey_answers: every interaction that carries an answer, NPS or satisfaction, numbered in the order
+-- the customer gave them (grain: dataset_id, import_id, source_row). A view without parameters.
 --
--- "A customer's latest answer" is taken as of a date by the marts: the answer with the latest
--- interaction_at on or before it, ties going to the row stored last (import_id, then source_row).
+-- The latest-answer rule: a customer's latest answer as of a date is the one with the highest
+-- answer_number on or before it. Answers are numbered by interaction_at, ties by the row stored last
+-- (import_id, then source_row); an answer's number never depends on later answers, so the rule reads
+-- nothing after the date.
 --
--- Column contract:
---   dataset_id, import_id, source_row, customer_id
---   interaction_at    TIMESTAMP
---   interaction_date  DATE
---   nps_score         INTEGER  0-10 or NULL (see stg_interactions)
---   satisfaction      INTEGER  1-5 or NULL
-with interactions as (
+-- Column contract: the columns of stg_interactions, and
+--   answer_number  BIGINT  1 = the customer's first answer
+with answers as (
     select * from stg_interactions
+    where customer_id is not null
+      and interaction_at is not null
+      and (nps_score is not null or satisfaction is not null)
 ),
 
 final as (
     select
-        dataset_id,
-        import_id,
-        source_row,
-        customer_id,
-        interaction_at,
-        interaction_date,
-        nps_score,
-        satisfaction
-    from interactions
-    where customer_id is not null
-      and interaction_at is not null
-      and (nps_score is not null or satisfaction is not null)
+        *,
+        row_number() over (
+            partition by dataset_id, customer_id order by interaction_at, import_id, source_row) as answer_number
+    from answers
 )
 
 select * from final

@@ -8,17 +8,7 @@
 -- ended on or before $as_of: cells of later periods are NULL (not reached yet, never churn), and
 -- a cohort whose own acquisition period has not ended is left out (its size is still growing).
 -- Columns: see COHORT_COLUMNS in custlib/retention.py.
-with params as (
-    -- the chosen grain and its period length (int_period_grains; NULL for a grain it does not list)
-    select
-        cast($as_of as date) as as_of_date,
-        chosen.grain,
-        g.period_length
-    from (select cast($grain as varchar) as grain) as chosen
-    left join int_period_grains as g using (grain)
-),
-
-selected as (
+with selected as (
     select unnest(cast($customer_ids as varchar[])) as customer_id
 ),
 
@@ -30,9 +20,9 @@ customer_periods as (
         bool_or(d.is_purchase_day) as is_purchase,  -- a return alone does not make a customer active
         sum(d.net_amount) as net_amount
     from int_customer_days as d
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
     where d.dataset_id = $dataset_id
-      and d.order_date <= p.as_of_date
+      and d.order_date <= cast($as_of as date)
       and ($customer_ids is null or d.customer_id in (select customer_id from selected))
     group by d.customer_id, cast(date_trunc(p.grain, d.order_date) as date)
 ),
@@ -58,7 +48,7 @@ customer_cells as (
         end as period_number
     from cohorts as c
     inner join customer_periods as cp using (customer_id)
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
     where cp.period_start >= c.cohort_start  -- a return booked before the first purchase's period belongs to no cell
 ),
 
@@ -77,8 +67,8 @@ cohort_sizes as (
         c.cohort_start,
         count(*) as cohort_customers
     from cohorts as c
-    cross join params as p
-    where cast(c.cohort_start + p.period_length as date) - 1 <= p.as_of_date  -- acquisition period has ended
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
+    where cast(c.cohort_start + p.period_length as date) - 1 <= cast($as_of as date)  -- acquisition period has ended
     group by c.cohort_start
 ),
 
@@ -86,11 +76,11 @@ horizon as (
     -- The oldest cohort's last ended period number: the width of the matrix.
     select
         max(case p.grain
-                when 'week' then datediff('day', s.cohort_start, p.as_of_date + 1) // 7
-                else datediff(p.grain, s.cohort_start, p.as_of_date + 1)
+                when 'week' then datediff('day', s.cohort_start, cast($as_of as date) + 1) // 7
+                else datediff(p.grain, s.cohort_start, cast($as_of as date) + 1)
             end) - 1 as max_period_number
     from cohort_sizes as s
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
 ),
 
 period_numbers as (
@@ -108,10 +98,10 @@ grid as (
         k.period_number,
         cast(s.cohort_start + p.period_length * k.period_number as date) as period_start,
         cast(s.cohort_start + p.period_length * (k.period_number + 1) as date) - 1 as period_end,
-        p.as_of_date
+        cast($as_of as date) as as_of_date
     from cohort_sizes as s
     cross join period_numbers as k
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
 ),
 
 final as (

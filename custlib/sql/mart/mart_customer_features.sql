@@ -23,14 +23,13 @@ with days as (
 ),
 
 orders as (
-    -- an order as known on $as_of: the days of its lines up to then (same rule as mart_customer_orders)
+    -- an order as known on $as_of: its lines up to then (the rule of mart_customer_orders)
     select
         customer_id,
-        order_key,
-        coalesce(min(order_date) filter (where sale_lines_count > 0), min(order_date)) as order_date,
+        coalesce(min(order_date) filter (where is_sale), min(order_date)) as order_date,
         bool_or(is_promo) as is_promo,
-        sum(sale_lines_count) > 0 as is_purchase
-    from int_order_days
+        bool_or(is_sale) as is_purchase
+    from int_order_lines
     where dataset_id = $dataset_id
       and order_date <= cast($as_of as date)
     group by customer_id, order_key, is_unkeyed
@@ -98,24 +97,16 @@ line_summary as (
     group by customer_id
 ),
 
-latest_nps as (
-    select customer_id, nps_score as last_nps_score
+latest_answers as (
+    -- the latest-answer rule of int_survey_answers, for NPS and satisfaction apart
+    select
+        customer_id,
+        arg_max(nps_score, answer_number) filter (where nps_score is not null) as last_nps_score,
+        arg_max(satisfaction, answer_number) filter (where satisfaction is not null) as last_satisfaction
     from int_survey_answers
     where dataset_id = $dataset_id
       and interaction_date <= cast($as_of as date)
-      and nps_score is not null
-    qualify row_number() over (
-        partition by customer_id order by interaction_at desc, import_id desc, source_row desc) = 1
-),
-
-latest_satisfaction as (
-    select customer_id, satisfaction as last_satisfaction
-    from int_survey_answers
-    where dataset_id = $dataset_id
-      and interaction_date <= cast($as_of as date)
-      and satisfaction is not null
-    qualify row_number() over (
-        partition by customer_id order by interaction_at desc, import_id desc, source_row desc) = 1
+    group by customer_id
 ),
 
 complaints as (
@@ -189,7 +180,7 @@ final as (
         datediff('day', case when c.signup_date <= cast($as_of as date) then c.signup_date
                              else l.first_line_date end, cast($as_of as date)) as tenure_days,
         n.last_nps_score,
-        s.last_satisfaction,
+        n.last_satisfaction,
         coalesce(x.complaints_last_90d, 0) as complaints_last_90d,
         coalesce(x.complaints_count, 0) as complaints_count,
         r.region,
@@ -201,8 +192,7 @@ final as (
     left join order_summary as o using (customer_id)
     left join regions as r using (customer_id)
     left join customer_records as c using (customer_id)
-    left join latest_nps as n using (customer_id)
-    left join latest_satisfaction as s using (customer_id)
+    left join latest_answers as n using (customer_id)
     left join complaints as x using (customer_id)
 )
 

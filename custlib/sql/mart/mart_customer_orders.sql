@@ -8,8 +8,8 @@
 -- tests/test_features.py checks the two agree.
 --
 -- Column contract: custlib.features.customer_orders.
-with order_days as (
-    select * from int_order_days
+with lines as (
+    select * from int_order_lines
     where dataset_id = $dataset_id
       and order_date <= cast($as_of as date)
 ),
@@ -20,17 +20,17 @@ final as (
         order_key,
         any_value(order_id) as order_id,
         -- the day the order was placed: its first purchase line (a later return keeps the date)
-        coalesce(min(order_date) filter (where sale_lines_count > 0), min(order_date)) as order_date,
+        coalesce(min(order_date) filter (where is_sale), min(order_date)) as order_date,
         max(order_date) as last_line_date,
-        cast(sum(lines_count) as bigint) as lines_count,
-        cast(sum(return_lines_count) as bigint) as return_lines_count,
-        sum(net_amount) as net_amount,
-        sum(gross_amount) as gross_amount,
-        sum(returns_amount) as returns_amount,
+        count(*) as lines_count,
+        count(*) filter (where not is_sale) as return_lines_count,
+        sum(amount) as net_amount,
+        coalesce(sum(amount) filter (where amount > 0), 0) as gross_amount,
+        coalesce(-sum(amount) filter (where not is_sale), 0) as returns_amount,
         sum(discount_amount) as discount_amount,
         bool_or(is_promo) as is_promo,
-        sum(sale_lines_count) > 0 as is_purchase
-    from order_days
+        bool_or(is_sale) as is_purchase
+    from lines
     group by customer_id, order_key, is_unkeyed
 )
 

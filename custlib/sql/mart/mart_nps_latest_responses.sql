@@ -22,9 +22,7 @@ with params as (
 responses as (
     select
         i.customer_id,
-        i.interaction_at,
-        i.import_id,
-        i.source_row,
+        i.answer_number,
         i.nps_score,
         i.satisfaction,
         case when p.grain <> 'all'
@@ -37,23 +35,15 @@ responses as (
       and (p.since_date is null or i.interaction_at >= p.since_date)
 ),
 
-latest_nps as (
-    -- ties on the timestamp go to the row stored last
-    select customer_id, period_start, nps_score
+latest_answers as (
+    -- the latest-answer rule of int_survey_answers, per customer and period, for NPS and satisfaction apart
+    select
+        customer_id,
+        period_start,
+        arg_max(nps_score, answer_number) filter (where nps_score is not null) as nps_score,
+        arg_max(satisfaction, answer_number) filter (where satisfaction is not null) as satisfaction
     from responses
-    where nps_score is not null
-    qualify row_number() over (
-        partition by customer_id, period_start
-        order by interaction_at desc, import_id desc, source_row desc) = 1
-),
-
-latest_satisfaction as (
-    select customer_id, period_start, satisfaction
-    from responses
-    where satisfaction is not null
-    qualify row_number() over (
-        partition by customer_id, period_start
-        order by interaction_at desc, import_id desc, source_row desc) = 1
+    group by customer_id, period_start
 ),
 
 customer_attributes as (
@@ -64,17 +54,6 @@ customer_attributes as (
         on c.dataset_id = r.dataset_id and c.customer_id = r.customer_id
     where r.dataset_id = $dataset_id
       and (r.region_known_from is null or r.region_known_from <= cast($as_of as date))
-),
-
-answers as (
-    select
-        coalesce(n.customer_id, s.customer_id) as customer_id,
-        coalesce(n.period_start, s.period_start) as period_start,
-        n.nps_score,
-        s.satisfaction
-    from latest_nps as n
-    full outer join latest_satisfaction as s
-        on s.customer_id = n.customer_id and s.period_start is not distinct from n.period_start
 ),
 
 final as (
@@ -88,7 +67,7 @@ final as (
         c.industry,
         c.company_size,
         c.account_manager
-    from answers as a
+    from latest_answers as a
     cross join params as p
     left join customer_attributes as c using (customer_id)
     where p.grain = 'all' or cast(a.period_start + p.period_length as date) - 1 <= p.as_of_date

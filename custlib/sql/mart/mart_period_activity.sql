@@ -27,17 +27,7 @@
 --   repeat_customers_to_date  those with purchases on 2 or more distinct days by then
 --   repeat_purchase_rate      repeat_customers_to_date / customers_to_date
 --   is_complete               the period ended on or before $as_of
-with params as (
-    -- the chosen grain and its period length (int_period_grains; NULL for a grain it does not list)
-    select
-        cast($as_of as date) as as_of_date,
-        chosen.grain,
-        g.period_length
-    from (select cast($grain as varchar) as grain) as chosen
-    left join int_period_grains as g using (grain)
-),
-
-selected as (
+with selected as (
     select unnest(cast($customer_ids as varchar[])) as customer_id
 ),
 
@@ -50,9 +40,9 @@ days as (
         d.returns_amount,
         cast(date_trunc(p.grain, d.order_date) as date) as period_start
     from int_customer_days as d
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
     where d.dataset_id = $dataset_id
-      and d.order_date <= p.as_of_date
+      and d.order_date <= cast($as_of as date)
       and ($customer_ids is null or d.customer_id in (select customer_id from selected))
 ),
 
@@ -61,10 +51,11 @@ calendar as (
         cast(g.generate_series as date) as period_start,
         cast(g.generate_series - p.period_length as date) as previous_period_start,
         cast(g.generate_series + p.period_length as date) - 1 as period_end,
-        least(cast(g.generate_series + p.period_length as date) - 1, p.as_of_date) as counted_until
-    from params as p
+        least(cast(g.generate_series + p.period_length as date) - 1, cast($as_of as date)) as counted_until
+    from int_period_grains as p
     cross join (select min(period_start) as first_period_start from days) as f
-    cross join generate_series(f.first_period_start, p.as_of_date, p.period_length) as g
+    cross join generate_series(f.first_period_start, cast($as_of as date), p.period_length) as g
+    where p.grain = cast($grain as varchar)
 ),
 
 period_totals as (
@@ -86,11 +77,11 @@ period_orders as (
             o.customer_id,
             o.order_key,
             o.is_unkeyed
-        from int_order_days as o
-        cross join params as p
+        from int_order_lines as o
+        inner join int_period_grains as p on p.grain = cast($grain as varchar)
         where o.dataset_id = $dataset_id
-          and o.order_date <= p.as_of_date
-          and o.sale_lines_count > 0
+          and o.order_date <= cast($as_of as date)
+          and o.is_sale
           and ($customer_ids is null or o.customer_id in (select customer_id from selected))
     ) as period_order_keys
     group by period_start
@@ -112,11 +103,11 @@ milestones as (
     select
         customer_id,
         first_purchase_date,
-        case when second_purchase_date <= p.as_of_date then second_purchase_date end as second_purchase_date
+        case when second_purchase_date <= cast($as_of as date) then second_purchase_date end as second_purchase_date
     from int_customer_milestones
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
     where dataset_id = $dataset_id
-      and first_purchase_date <= p.as_of_date
+      and first_purchase_date <= cast($as_of as date)
       and ($customer_ids is null or customer_id in (select customer_id from selected))
 ),
 
@@ -162,7 +153,7 @@ final as (
     select
         c.period_start,
         c.period_end,
-        c.period_end <= p.as_of_date as is_complete,
+        c.period_end <= cast($as_of as date) as is_complete,
         coalesce(t.revenue_amount, 0) as revenue_amount,
         coalesce(t.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(t.returns_amount, 0) as returns_amount,
@@ -184,7 +175,7 @@ final as (
         d.repeat_customers_to_date,
         d.repeat_customers_to_date / nullif(d.customers_to_date, 0) as repeat_purchase_rate
     from calendar as c
-    cross join params as p
+    inner join int_period_grains as p on p.grain = cast($grain as varchar)
     left join period_totals as t using (period_start)
     left join period_orders as po using (period_start)
     inner join activity as a using (period_start)

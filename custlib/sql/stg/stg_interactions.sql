@@ -18,9 +18,7 @@ with source as (
 
 final as (
     select
-        dataset_id,
-        import_id,
-        source_row,
+        dataset_id, import_id, source_row,  -- where the row came from: its import and its row in the file
         customer_id,
         interaction_at,
         cast(interaction_at as date) as interaction_date,

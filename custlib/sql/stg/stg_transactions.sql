@@ -29,9 +29,7 @@ with source as (
 
 final as (
     select
-        dataset_id,
-        import_id,
-        source_row,
+        dataset_id, import_id, source_row,  -- where the row came from: its import and its row in the file
         customer_id,
         order_id,
         coalesce(order_id, '#' || cast(import_id as varchar) || '-' || cast(source_row as varchar)) as order_key,
