@@ -132,3 +132,40 @@ def test_an_upgrade_remakes_the_views(tmp_path, read_only):
     assert db.query(con, "mart_clv_summary", dataset_id=dataset_id, as_of="2024-01-31", unit_days=1.0)[
         "customer_id"].tolist() == ["A"]
     con.close()
+
+
+def test_one_region_and_one_owner_rule_everywhere(tmp_path):
+    """The rules that had drifted apart (region: most frequent line in features and filters, latest line in
+    capacity; only capacity trimmed a blank account manager) are one rule now, so every page agrees."""
+    import pandas as pd
+
+    from custlib import capacity, datasets, features, filters
+
+    con = db.connect(tmp_path / "studio.duckdb")
+    lines = pd.DataFrame({
+        "customer_id": ["A", "A", "A", "A", "B", "B", "C"],
+        "order_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-02-01", "2024-03-01", "2024-01-05",
+                                      "2024-01-06", "2024-02-02"]),
+        "amount": [1.0, 10, 20, 30, 5, 6, 7],
+        "region": [None, "East", "West", "West", None, "North", None],
+    })
+    datasets.store_frame(con, "shop", "transactions", lines)
+    datasets.store_frame(con, "shop", "customers", pd.DataFrame({
+        "customer_id": ["B", "C"], "region": [None, "South"], "account_manager": ["Kim", "  "]}))
+    dataset_id = datasets.get_dataset(con, "shop").dataset_id
+    as_of = "2024-03-31"
+    from_features = features.customer_features(con, dataset_id, as_of).set_index("customer_id")
+    from_filters = filters.customer_attributes(con, dataset_id, as_of).set_index("customer_id")
+    from_capacity = capacity.customer_owners(con, dataset_id).set_index("customer_id")
+    # A has no record: its earliest line names East (the most frequent is West, the latest West)
+    expected = {"A": "East", "B": "North", "C": "South"}
+    assert from_features["region"].to_dict() == expected
+    assert from_filters["region"].to_dict() == expected
+    assert from_capacity["region"].reindex(["B", "C"]).to_dict() == {"B": "North", "C": "South"}
+    # a blank manager is no manager, on every page
+    assert pd.isna(from_features.loc["C", "account_manager"]) and pd.isna(from_filters.loc["C", "account_manager"])
+    assert pd.isna(from_capacity.loc["C", "account_manager"])
+    # on the day of its first line, which names no region, nobody knows A's region yet
+    first_day = features.customer_features(con, dataset_id, "2024-01-01").set_index("customer_id")
+    assert list(first_day.index) == ["A"] and pd.isna(first_day.loc["A", "region"])
+    con.close()
