@@ -93,9 +93,9 @@ def require(actor, permission: str, what: str) -> None:
     role = ROLES.get(actor.role)
     if role is None or not role.allows(permission):
         if actor.role is None:
-            raise PermissionDenied(f"Nobody is signed in, so nothing may {what.split(' ', 1)[0]} here: sign in first.")
-        raise PermissionDenied(f"{actor.user} ({actor.role}) may not {what}: the {actor.role} role does not "
-                               f"have that permission.")
+            raise PermissionDenied(code="error_not_signed_in", params={"verb": what.split(" ", 1)[0]})
+        raise PermissionDenied(code="error_not_permitted",
+                               params={"user": actor.user, "role": actor.role, "what": what})
 
 
 @dataclass(frozen=True)

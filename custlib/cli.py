@@ -300,10 +300,10 @@ def _as_of_or_last(con, dataset, as_of: str | None):
         try:
             return pd.Timestamp(as_of).date()
         except ValueError:
-            raise CustlibError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD.") from None
+            raise CustlibError(code="error_as_of_not_a_date", params={"text": as_of}) from None
     last = db.last_order_date(con, dataset.dataset_id)
     if last is None:
-        raise CustlibError(f"Dataset {dataset.name!r} has no transactions.")
+        raise CustlibError(code="error_no_transactions", params={"name": dataset.name})
     return last
 
 

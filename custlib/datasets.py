@@ -50,12 +50,12 @@ def get_dataset(con: duckdb.DuckDBPyConnection, name: str | None = None) -> Data
         if name is None:
             rows = cur.execute(f"select {_DATASET_COLUMNS} from datasets where is_active").fetchall()
             if not rows:
-                raise DatasetNotFound("There is no data yet: load the demo dataset or import a file.")
+                raise DatasetNotFound(code="error_no_data")
         else:
             rows = cur.execute(f"select {_DATASET_COLUMNS} from datasets where name = ?", [name]).fetchall()
             if not rows:
                 known = ", ".join(d.name for d in list_datasets(con)) or "none"
-                raise DatasetNotFound(f"There is no dataset named {name!r} (datasets: {known}).")
+                raise DatasetNotFound(code="error_no_dataset", params={"name": name, "known": known})
     return Dataset(*rows[0])
 
 
@@ -73,7 +73,7 @@ def ensure_dataset(cur: duckdb.DuckDBPyConnection, name: str) -> int:
 def validate_dataset_name(name: str) -> str:
     cleaned = (name or "").strip()
     if not cleaned or len(cleaned) > 100 or any(ord(ch) < 32 for ch in cleaned):
-        raise CustlibError("A dataset name must be 1 to 100 printable characters.")
+        raise CustlibError(code="error_dataset_name")
     return cleaned
 
 
@@ -103,7 +103,7 @@ def rename_dataset(con: duckdb.DuckDBPyConnection, old: str, new: str, actor=Non
     with db.write_transaction(con) as cur:
         if cur.execute("select count(*) from datasets where name = ? and dataset_id <> ?",
                        [new, dataset.dataset_id]).fetchall()[0][0]:
-            raise CustlibError(f"A dataset named {new!r} already exists; choose another name.")
+            raise CustlibError(code="error_dataset_exists", params={"name": new})
         cur.execute("update datasets set name = ?, updated_at = current_timestamp where dataset_id = ?",
                     [new, dataset.dataset_id])
         audit.record(cur, actor, "rename", dataset_name=new, dataset_id=dataset.dataset_id,

@@ -116,16 +116,12 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
-        raise CustlibError(f"No database at {db_path}. Create one with `python -m custlib demo --db {db_path}` "
-                           f"or import a file into it.")
+        raise CustlibError(code="error_no_database", params={"path": str(db_path)})
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise DatabaseBusy(
-                f"The database {db_path} is in use by another program (most likely the running app). "
-                f"Import through the app's Data page, or stop the app and run the command again."
-            ) from None
+            raise DatabaseBusy(code="error_database_busy", params={"path": str(db_path)}) from None
         raise CustlibError(f"Cannot open the database {db_path}: {exc}") from None
     except duckdb.Error as exc:
         raise CustlibError(f"{db_path} is not a usable DuckDB database: {exc}") from None

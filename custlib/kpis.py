@@ -59,7 +59,7 @@ def parse_period(text: str) -> Period:
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            raise CustlibError(f"{text!r}: a month must be 01..12.")
+            raise CustlibError(code="error_month_range", params={"text": text})
         start = date(year, month, 1)
         end = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
         return Period(f"{year}-{month:02d}", start, end, "month")
@@ -71,7 +71,7 @@ def parse_period(text: str) -> Period:
     if match := re.fullmatch(r"(\d{4})", value):
         year = int(match[1])
         return Period(str(year), date(year, 1, 1), date(year, 12, 31), "year")
-    raise CustlibError(f"{text!r} is not a period: use a month (2024-07), a quarter (2024-Q3) or a year (2024).")
+    raise CustlibError(code="error_not_a_period", params={"text": text})
 
 
 #: The activity figures of one period, as custlib/sql/mart/mart_period_activity.sql defines them.

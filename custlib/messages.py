@@ -5,7 +5,8 @@ its numbers (``("overdue", {"a": 104, "b": 30})``). This table turns them into w
 pages (``ui.i18n`` reads it for custlib's codes) and the command line (``--lang en|zh``), so a
 Chinese-speaking analyst reads a Chinese rejection report and the same reason a page shows.
 
-Templates fill ``{name}`` with the parameter: a whole number when it is a number (rounded), else its text.
+Templates fill ``{name}`` with the parameter: a whole number when it is a number (rounded), a coded error's
+words in the same language, else its text.
 ``{name:one|many}`` writes "one" when the number is 1, else "many" (English plurals; Chinese needs none).
 """
 from __future__ import annotations
@@ -37,6 +38,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reason_lapsed": ("no purchase in the last {a} days: already lapsed", "最近 {a} 天没有购买：已经流失"),
     # --- an error not yet given a code of its own: its English words, in every language ---
     "error_text": ("{text}", "{text}"),
+    # --- errors a person can act on (custlib.errors.CustlibError with a code) ---
+    "error_no_data": ("There is no data yet: load the demo dataset or import a file.",
+                      "还没有数据：请加载演示数据集或导入文件。"),
+    "error_no_dataset": ("There is no dataset named '{name}' (datasets: {known}).",
+                         "没有名为“{name}”的数据集（现有数据集：{known}）。"),
+    "error_dataset_name": ("A dataset name must be 1 to 100 printable characters.",
+                           "数据集名称必须是 1 到 100 个可打印字符。"),
+    "error_dataset_exists": ("A dataset named '{name}' already exists; choose another name.",
+                             "已有名为“{name}”的数据集；请换一个名称。"),
+    "error_not_signed_in": ("Nobody is signed in, so nothing may {verb} here: sign in first.",
+                            "尚未登录，因此这里不能{verb}：请先登录。"),
+    "error_not_permitted": ("{user} ({role}) may not {what}: the {role} role does not have that permission.",
+                            "{user}（{role}）不能{what}：{role} 角色没有这项权限。"),
+    "error_churn_history": ("Too little history for a {horizon}-day churn model: its {role} window starts on "
+                            "{feature_date}, when {n} customers were active ({churned} then stopped buying, {stayed} "
+                            "bought again); at least 50 customers with 10 of each are needed. Choose a shorter "
+                            "horizon or a later date, or import more history.",
+                            "历史数据太少，无法建立 {horizon} 天的流失模型：其{role}窗口始于 {feature_date}，当时有 {n} 位活跃客户"
+                            "（{churned} 位此后停止购买，{stayed} 位再次购买）；至少需要 50 位客户，且两类各至少 10 位。"
+                            "请选择更短的期限或更晚的日期，或导入更多历史数据。"),
+    "error_too_few_repeat_buyers": ("{model} needs at least {minimum} customers with a repeat purchase to be "
+                                    "fitted; these data have {n}.",
+                                    "{model} 至少需要 {minimum} 位有重复购买的客户才能拟合；这些数据只有 {n} 位。"),
+    "error_nothing_to_value": ("No customer has a purchase on or before {as_of}; there is nothing to value.",
+                               "在 {as_of} 及之前没有任何客户购买，无可估值。"),
+    "error_model_not_fitted": ("The {model} model could not be fitted on data up to {as_of}: {detail}",
+                               "无法用截至 {as_of} 的数据拟合 {model} 模型：{detail}"),
+    "error_scenario_name": ("A scenario name must be 1 to 200 characters.", "方案名称必须是 1 到 200 个字符。"),
+    "error_no_scenario": ("There is no saved scenario {scenario_id} for this dataset.",
+                          "此数据集没有编号为 {scenario_id} 的已保存方案。"),
+    "error_no_database": ("No database at {path}. Create one with `python -m custlib demo --db {path}` or import a "
+                          "file into it.",
+                          "{path} 处没有数据库。请用 `python -m custlib demo --db {path}` 创建，或向其中导入文件。"),
+    "error_database_busy": ("The database {path} is in use by another program (most likely the running app). Import "
+                            "through the app's Data page, or stop the app and run the command again.",
+                            "数据库 {path} 正被另一个程序使用（很可能是正在运行的应用）。请通过应用的“数据”页面导入，"
+                            "或先停止应用再运行此命令。"),
+    "error_not_a_period": ("'{text}' is not a period: use a month (2024-07), a quarter (2024-Q3) or a year (2024).",
+                           "“{text}”不是期间：请使用月份（2024-07）、季度（2024-Q3）或年份（2024）。"),
+    "error_month_range": ("'{text}': a month must be 01..12.", "“{text}”：月份必须是 01 到 12。"),
+    "error_as_of_not_a_date": ("--as-of '{text}' is not a date; write it as YYYY-MM-DD.",
+                               "--as-of “{text}”不是日期；请写成 YYYY-MM-DD。"),
+    "error_no_transactions": ("Dataset '{name}' has no transactions.", "数据集“{name}”没有交易数据。"),
     # --- where a finding is (custlib.io.report.Problem.describe) ---
     "where_row": ("row {row}", "第 {row} 行"),
     "where_column": ("column '{column}'", "列“{column}”"),
@@ -250,6 +294,8 @@ def render(code: str, params: Mapping | None = None, lang: str = "en") -> str:
 
     def fill(match: re.Match) -> str:
         value = params[match[1]]
+        if callable(getattr(value, "text", None)):  # a coded error quoted inside another: in the same language
+            return value.text(lang)
         if match[2] is not None:
             return match[2] if float(value) == 1 else match[3]
         return _number_text(value)

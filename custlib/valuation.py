@@ -73,7 +73,7 @@ def value_customers(con, dataset_id: int, as_of, settings: ValueSettings | None 
         raise CustlibError(f"Unknown purchase model {model!r}: choose auto, {', '.join(PURCHASE_MODELS)}.")
     summary = clv.summary_as_of(con, dataset_id, as_of, unit=settings.unit).set_index("customer_id")
     if summary.empty:
-        raise CustlibError(f"No customer has a purchase on or before {as_of}; there is nothing to value.")
+        raise CustlibError(code="error_nothing_to_value", params={"as_of": str(as_of)})
     sufficiency = clv.data_sufficiency(summary["frequency"], summary["recency"], summary["T"])
     if not sufficiency.is_sufficient:
         notes.append(sufficiency.verdict)
@@ -81,8 +81,8 @@ def value_customers(con, dataset_id: int, as_of, settings: ValueSettings | None 
     try:
         purchase_model = PURCHASE_MODELS[model]().fit(x, tx, T)
     except (clv.FitFailed, clv.InvalidSummary) as exc:
-        raise CustlibError(f"The {MODEL_LABELS[model]} model could not be fitted on data up to "
-                           f"{as_of}: {exc}") from None
+        raise CustlibError(code="error_model_not_fitted",
+                           params={"model": MODEL_LABELS[model], "as_of": str(as_of), "detail": exc}) from None
     unit_days = clv.UNIT_DAYS[settings.unit]
     horizon = settings.horizon_months * clv.DAYS_PER_MONTH / unit_days
     frame = summary[["frequency", "recency", "T", "monetary_value"]].copy()

@@ -10,7 +10,7 @@ from custlib.segments import TIERS
 from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import language, t
+from ui.i18n import error_text, language, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -96,7 +96,7 @@ try:
     with st.spinner(t("risk_fitting")):
         scores, report = decisions.churn_scores(current.key, current.as_of, current.settings)
 except CustlibError as exc:
-    st.warning(t("risk_model_failed", error=str(exc)), icon=":material/warning:")
+    st.warning(t("risk_model_failed", error=error_text(exc)), icon=":material/warning:")
     st.stop()
 owners = decisions.customer_owners(current.key).set_index("customer_id")
 scores = scores.join(owners, on="customer_id")

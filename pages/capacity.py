@@ -12,7 +12,7 @@ from custlib.segments import TIERS
 from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -54,7 +54,7 @@ def settings_form(dataset, suggested: dict[str, int]) -> None:
             try:
                 written = decisions.save_capacity_settings(dataset, chosen, note=note, suggested=suggested)
             except (CustlibError, ValueError) as exc:
-                st.error(t("cap_save_failed", error=str(exc)), icon=":material/error:")
+                st.error(t("cap_save_failed", error=error_text(exc)), icon=":material/error:")
             else:
                 if written.empty:
                     st.info(t("cap_nothing_changed"), icon=":material/info:")
@@ -145,7 +145,7 @@ def evaluation_section(current: view.View, history: pd.DataFrame) -> None:
     try:
         evaluation = decisions.settings_evaluation(current.key, change_date, int(window), current.settings)
     except CustlibError as exc:
-        st.warning(t("cap_eval_failed", error=str(exc)), icon=":material/warning:")
+        st.warning(t("cap_eval_failed", error=error_text(exc)), icon=":material/warning:")
         return
     if not evaluation["is_complete"].all():
         st.warning(t("cap_eval_incomplete", last=fmt.day(current.last_date)), icon=":material/schedule:")
@@ -180,7 +180,7 @@ try:
     tiers = table["tier"].dropna()
     risk, risk_source = decisions.churn_risk(current.key, current.as_of, current.settings)
 except CustlibError as exc:
-    st.error(t("cap_model_failed", error=str(exc)), icon=":material/error:")
+    st.error(t("cap_model_failed", error=error_text(exc)), icon=":material/error:")
     st.stop()
 owners = decisions.customer_owners(current.key)
 owners = owners[owners["customer_id"].isin(table.index)]  # customers with a purchase by the as-of date

@@ -8,7 +8,7 @@ from custlib.errors import CustlibError
 from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -115,7 +115,7 @@ key, as_of, settings = current.key, current.as_of, current.settings
 try:
     table = data.customer_table(key, as_of, settings)
 except CustlibError as exc:
-    st.error(t("profile_model_failed", error=str(exc)), icon=":material/error:")
+    st.error(t("profile_model_failed", error=error_text(exc)), icon=":material/error:")
     st.stop()
 names = data.contacts(key, tuple(table.index))
 directory = table[["clv"]].assign(name=names["name"].reindex(table.index) if "name" in names else None)

@@ -10,7 +10,7 @@ from custlib import io as custio
 from custlib.errors import CustlibError, ImportRejected, NeedsDecision
 from ui import auth, data, report, state, templates
 from ui import format as fmt
-from ui.i18n import language, option_labels, t, t_or
+from ui.i18n import error_text, language, option_labels, t, t_or
 from ui.entry import through_app
 
 through_app(__file__)
@@ -135,7 +135,7 @@ def import_section() -> None:
         frame, guess, headers = data.preview(str(path), uploaded.file_id, table, HEADER_CHOICES[header_choice],
                                              uploaded.name)
     except CustlibError as exc:
-        st.error(f"{exc}\n\n{t('report_db_unchanged')}", icon=":material/error:")
+        st.error(f"{error_text(exc)}\n\n{t('report_db_unchanged')}", icon=":material/error:")
         return
     signature = (uploaded.file_id, table, header_choice)
     if st.session_state.get(state.DATA_SIGNATURE) != signature:
@@ -193,7 +193,7 @@ def datasets_section() -> None:
             datasets.delete_dataset(data.get_conn(), chosen, actor=auth.actor())
             flash("success", t("data_deleted", dataset=chosen))
     except CustlibError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(error_text(exc), icon=":material/error:")
 
     st.subheader(t("data_quality_heading", dataset=active.name))
     report.show_quality(data.data_quality(active.cache_key))

@@ -11,7 +11,7 @@ from custlib import findings, segments
 from custlib.errors import CustlibError
 from ui import auth, charts, data, labels, view
 from ui import format as fmt
-from ui.i18n import option_labels, t
+from ui.i18n import error_text, option_labels, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -30,7 +30,7 @@ def load_demo() -> None:
             demo.load_demo(data.get_conn(), "demo", n_customers=20_000, seed=7, actor=auth.actor())
         except CustlibError as exc:
             status.update(label=t("overview_demo_failed"), state="error")
-            st.error(str(exc), icon=":material/error:")
+            st.error(error_text(exc), icon=":material/error:")
             return
     st.rerun()
 

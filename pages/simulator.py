@@ -11,7 +11,7 @@ from custlib.errors import CustlibError
 from ui import auth, data, decisions, labels, view
 from ui import decision_charts as charts
 from ui import format as fmt
-from ui.i18n import language, option_labels, t
+from ui.i18n import error_text, option_labels, t
 from ui.entry import through_app
 
 through_app(__file__)
@@ -144,7 +144,7 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
         try:
             scenario_id = decisions.save_scenario(dataset, name, scenario, assumptions, result, as_of)
         except CustlibError as exc:
-            st.error(t("sim_save_failed", error=str(exc)), icon=":material/error:")
+            st.error(t("sim_save_failed", error=error_text(exc)), icon=":material/error:")
         else:
             st.success(t("sim_saved", name=name.strip(), id=scenario_id), icon=":material/check:")
     saved = decisions.saved_scenarios(dataset)
@@ -181,7 +181,7 @@ def saved_section(dataset, scenario, assumptions, result, as_of) -> None:
         try:
             decisions.delete_scenario(dataset, doomed)
         except CustlibError as exc:
-            st.error(t("sim_save_failed", error=exc.text(language())), icon=":material/error:")
+            st.error(t("sim_save_failed", error=error_text(exc)), icon=":material/error:")
         else:
             st.session_state.pop("sim_delete_choice", None)
             st.session_state.pop("sim_compare", None)
@@ -196,7 +196,7 @@ try:
     curves = decisions.response_curves(key, as_of, settings, by, None if ids is None else tuple(ids))
     defaults = decisions.default_assumptions(key, as_of, curves)
 except CustlibError as exc:
-    st.error(t("sim_model_failed", error=str(exc)), icon=":material/error:")
+    st.error(t("sim_model_failed", error=error_text(exc)), icon=":material/error:")
     st.stop()
 st.caption(t("sim_caption", model=curves.model_label, currency=fmt.currency(),
              customers=fmt.number(curves.customers.sum())))

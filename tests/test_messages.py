@@ -67,3 +67,19 @@ def test_the_cli_reports_an_import_in_chinese(tmp_path):
     assert "已从 订单.csv 导入 3 行中的 1 行" in chinese.stdout
     refused = run("--lang", "zh", "--map", "amout=金额")
     assert refused.returncode == 1 and "“amout”不是 transactions 的字段" in refused.stderr
+
+
+def test_coded_errors_speak_chinese(tmp_path):
+    from custlib import datasets, db, kpis
+    from custlib.errors import CustlibError, DatasetNotFound
+
+    con = db.connect(tmp_path / "studio.duckdb")
+    with pytest.raises(DatasetNotFound) as missing:
+        datasets.get_dataset(con)
+    assert str(missing.value) == "There is no data yet: load the demo dataset or import a file."
+    assert missing.value.text("zh") == "还没有数据：请加载演示数据集或导入文件。"
+    with pytest.raises(CustlibError) as period:
+        kpis.parse_period("2024-13")
+    assert period.value.text("zh") == "“2024-13”：月份必须是 01 到 12。"
+    con.close()
+

@@ -324,3 +324,10 @@ from .text_pages import TEXT as _PAGES_TEXT  # noqa: E402 (the analysis pages' w
 _merge(_PAGES_TEXT)
 from .text_access import TEXT as _ACCESS_TEXT  # noqa: E402 (sign-in, roles, the audit log)
 _merge(_ACCESS_TEXT)
+
+
+def error_text(exc: BaseException) -> str:
+    """An error for people, in the page's language: custlib's coded errors in its words (custlib.messages),
+    anything else as it was raised."""
+    text = getattr(exc, "text", None)
+    return text(language()) if callable(text) else str(exc)

@@ -16,7 +16,7 @@ from custlib.filters import FILTER_FIELDS, CustomerFilter
 
 from . import auth, data, state, urlstate, view
 from .format import CURRENCIES
-from .i18n import LANGUAGES, t
+from .i18n import LANGUAGES, error_text, t
 
 DATASET_WIDGET, LANGUAGE_WIDGET, CURRENCY_WIDGET = "sidebar_dataset", "sidebar_language", "sidebar_currency"
 AS_OF_WIDGET = "sidebar_as_of"
@@ -27,7 +27,7 @@ def _switch_dataset() -> None:
     try:
         data.view_dataset(st.session_state[DATASET_WIDGET])  # this session only
     except CustlibError as exc:
-        st.session_state[state.SIDEBAR_ERROR] = str(exc)
+        st.session_state[state.SIDEBAR_ERROR] = error_text(exc)
         return
     chosen = data.active_dataset()
     audit.log(data.get_conn(), auth.actor(), "switch_dataset", dataset=chosen)

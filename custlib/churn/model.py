@@ -276,11 +276,9 @@ def _check_examples(examples: pd.DataFrame, role: str, feature_date: date, horiz
     churned = int(examples["is_churned"].sum()) if n else 0
     stayed = n - churned
     if n < 50 or min(churned, stayed) < 10:
-        raise CustlibError(
-            f"Too little history for a {horizon}-day churn model: its {role} window starts on {feature_date}, "
-            f"when {n} customers were active ({churned} then stopped buying, {stayed} bought again); at least "
-            f"50 customers with 10 of each are needed. Choose a shorter horizon or a later date, or import more "
-            f"history.")
+        raise CustlibError(code="error_churn_history", params={
+            "horizon": horizon, "role": role, "feature_date": str(feature_date), "n": n, "churned": churned,
+            "stayed": stayed})
 
 
 def _label_notes(valid: pd.DataFrame, windows: ChurnWindows) -> list[str]:

@@ -46,8 +46,8 @@ MIN_REPEAT_BUYERS_TO_FIT = 10
 
 def _check_enough_repeat_buyers(model: str, n_repeat: float) -> None:
     if n_repeat < MIN_REPEAT_BUYERS_TO_FIT:
-        raise FitFailed(f"{model} needs at least {MIN_REPEAT_BUYERS_TO_FIT} customers with a repeat purchase "
-                        f"to be fitted; these data have {n_repeat:g}.")
+        raise FitFailed(code="error_too_few_repeat_buyers",
+                        params={"model": model, "minimum": MIN_REPEAT_BUYERS_TO_FIT, "n": f"{n_repeat:g}"})
 
 
 # --- input checks ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def save_scenario(con, dataset_id: int, name: str, scenario: Scenario, assumptio
     audit.authorize(con, actor, "can_save_plans", "save a simulator scenario")
     cleaned = (name or "").strip()
     if not cleaned or len(cleaned) > 200:
-        raise CustlibError("A scenario name must be 1 to 200 characters.")
+        raise CustlibError(code="error_scenario_name")
     if result is None:
         if curves is None:
             raise ValueError("save_scenario needs the result or the curves to compute it.")
@@ -75,7 +75,7 @@ def load_scenario(con, dataset_id: int, scenario_id: int) -> tuple[str, Scenario
     rows = db.query_df(con, "select name, scenario, assumptions, result from sim_scenarios "
                             "where dataset_id = ? and scenario_id = ?", [int(dataset_id), int(scenario_id)])
     if rows.empty:
-        raise CustlibError(f"There is no saved scenario {scenario_id} for this dataset.")
+        raise CustlibError(code="error_no_scenario", params={"scenario_id": scenario_id})
     record = rows.iloc[0]
     scenario = json.loads(record["scenario"])
     scenario["target_segments"] = tuple(scenario["target_segments"])

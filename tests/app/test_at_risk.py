@@ -66,3 +66,13 @@ def test_chinese_reasons_and_actions(demo_db, start_app):
     rows = table(at, "风险价值（¥）")
     assert rows["原因"].str.contains("天未下单").any()
     assert set(rows["建议行动"]) <= {"挽回", "培育", "保持联系", "放手"}
+
+
+def test_the_at_risk_page_says_why_in_chinese(seed, start_app):
+    """Too little history for a churn model: the page's warning is Chinese from end to end."""
+    seed("shop", "transactions", [{"customer_id": f"c{i}", "order_date": "2024-01-05", "amount": 10.0}
+                                  for i in range(30)])
+    at = start_app("pages/at_risk.py", language="zh")
+    warning = " ".join(w.value for w in at.warning)
+    assert "无法为此日期建立流失模型" in warning
+    assert "Too little" not in warning and "customers" not in warning
