@@ -14,11 +14,14 @@ first before the churn model is ready:
 3. :func:`customer_table`: both, with the CLV interval and the expected next order date: the columns of
    :data:`SCORE_COLUMNS`, what ``python -m custlib score`` writes.
 
-Nothing after the as-of date is read by any step.
+:class:`CustomerBook` holds the steps' results for one dataset, date and set of value settings, each made on
+first use and kept, so a caller (the app's cache, the score command) asks for what it shows and nothing is
+computed twice. Nothing after the as-of date is read by any step.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -116,6 +119,72 @@ def churn_table(con, dataset_id: int, as_of, value_settings: valuation.ValueSett
     return scores, model.report_, model
 
 
+class CustomerBook:
+    """Every per-customer result of one dataset as of one date under one set of value settings, each made on
+    first use and kept: the model choice (when the settings say "auto"), the value snapshot, the features,
+    the value table and the churn scores.
+
+    Results are shared, not copied: callers must not change them in place. A result that failed keeps its
+    error, so asking again raises it again without recomputing. Safe to share between threads (one lock).
+    """
+
+    def __init__(self, con, dataset_id: int, as_of, settings: valuation.ValueSettings):
+        self.con, self.dataset_id = con, int(dataset_id)
+        self.as_of, self.settings = _features.as_date(as_of), settings
+        self._lock = threading.RLock()
+        self._made: dict[str, object] = {}
+
+    def _once(self, name: str, make):
+        with self._lock:
+            if name not in self._made:
+                try:
+                    self._made[name] = make()
+                except CustlibError as exc:
+                    self._made[name] = exc
+            made = self._made[name]
+        if isinstance(made, CustlibError):
+            raise made
+        return made
+
+    def model_choice(self) -> valuation.ModelChoice:
+        """Which purchase model predicts best on a holdout inside the history (three models fitted)."""
+        return self._once("model_choice", lambda: valuation.choose_purchase_model(
+            self.con, self.dataset_id, self.as_of, self.settings.unit))
+
+    def value(self) -> valuation.ValueSnapshot:
+        """The value snapshot; with model "auto", of the model :meth:`model_choice` picks. Raises CustlibError
+        when no model can be fitted on these data."""
+        def make():
+            settings = self.settings
+            if settings.model == "auto":
+                settings = replace(settings, model=self.model_choice().selected)
+            return valuation.value_customers(self.con, self.dataset_id, self.as_of, settings)
+        return self._once("value", make)
+
+    def value_or_none(self) -> valuation.ValueSnapshot | None:
+        try:
+            return self.value()
+        except CustlibError:
+            return None
+
+    def features(self) -> pd.DataFrame:
+        """custlib.features.customer_features as of the date (ordered by customer_id)."""
+        return self._once("features", lambda: _features.customer_features(self.con, self.dataset_id, self.as_of))
+
+    def value_table(self) -> pd.DataFrame:
+        """:func:`value_table` (every customer, indexed by customer_id)."""
+        return self._once("value_table", lambda: value_table(self.con, self.dataset_id, self.as_of,
+                                                             self.value_or_none()))
+
+    def churn(self, horizon_days: int | None = None, random_state: int = 0
+              ) -> tuple[pd.DataFrame, churn.ChurnReport, churn.ChurnModel]:
+        """:func:`churn_table` on the kept value snapshot, value table and features. Raises CustlibError when
+        the history is too short for a churn model (or no value model can be fitted)."""
+        return self._once(f"churn-{horizon_days}-{random_state}", lambda: churn_table(
+            self.con, self.dataset_id, self.as_of, self.settings, self.value(), self.value_table(),
+            current_features=self.features(), horizon_days=horizon_days, random_state=random_state))
+
+
 @dataclass(frozen=True)
 class ScoreSettings:
     """Horizon in model units (default: 52 weeks), model time unit, purchase model, money settings."""
@@ -163,8 +232,8 @@ def customer_table(con, dataset_id: int, as_of, settings: ScoreSettings | None =
         raise CustlibError(f"unit must be one of {', '.join(clv.UNIT_DAYS)}.")
     if not settings.horizon_units > 0:
         raise CustlibError("The horizon must be a positive number of time units.")
-    as_of = _features.as_date(as_of)
-    value = valuation.value_customers(con, dataset_id, as_of, settings.value_settings())
+    book = CustomerBook(con, dataset_id, as_of, settings.value_settings())
+    as_of, value = book.as_of, book.value()
     notes = list(value.notes)
     values = value.customers
     unit_days = clv.UNIT_DAYS[settings.unit]
@@ -175,8 +244,7 @@ def customer_table(con, dataset_id: int, as_of, settings: ScoreSettings | None =
                            index=values.index)
     lower, upper, equity_lower, equity_upper = _clv_interval(con, dataset_id, as_of, settings, value, notes)
 
-    current = _features.customer_features(con, dataset_id, as_of)  # read once: value, churn and scores
-    base = value_table(con, dataset_id, as_of, value)
+    base = book.value_table()
     table = pd.DataFrame({
         "customer_id": base.index.to_numpy(),
         "recency_score": base["r_score"].to_numpy(),
@@ -195,9 +263,7 @@ def customer_table(con, dataset_id: int, as_of, settings: ScoreSettings | None =
 
     report = None
     try:
-        risk, report, model = churn_table(con, dataset_id, as_of, settings.value_settings(), value, base,
-                                          current_features=current, horizon_days=settings.churn_horizon_days,
-                                          random_state=settings.random_state)
+        risk, report, model = book.churn(settings.churn_horizon_days, settings.random_state)
         risk = risk.set_index("customer_id")[list(CHURN_COLUMNS)]
         risk["action"] = risk["action"].astype(object)
         table = table.join(risk, on="customer_id")

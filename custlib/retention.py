@@ -272,7 +272,7 @@ def nps_summary(con, dataset_id: int, as_of, *, by: str | None = None, groups: p
     (points, NaN without responses), ``satisfaction_responses``, ``satisfaction_mean`` (1..5).
     Pages should hide figures based on few responses; the counts are there for that.
     """
-    answers = _latest_answers(con, dataset_id, as_of, "all", since)
+    answers = _latest_answers(con, dataset_id, as_date(as_of), "all", since)
     keys = _attach_group(answers, by, groups)
     return _nps_table(answers, keys)
 
@@ -287,12 +287,13 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
     a grouping, every group seen gets every period. Grouping and columns as in :func:`nps_summary`,
     with ``period_start`` and ``period_end`` (datetime64) first.
     """
+    as_of = as_date(as_of)
     answers = _latest_answers(con, dataset_id, as_of, _check_grain(grain), since)
     keys = _attach_group(answers, by, groups)
     table = _nps_table(answers, keys + ["period_start"])
     if answers.empty:
         return table.assign(period_end=pd.Series(dtype="datetime64[us]"))[_nps_order(keys, True)]
-    starts = _period_starts(answers["period_start"].min(), as_date(as_of), grain)
+    starts = _period_starts(answers["period_start"].min(), as_of, grain)
     if keys:
         full_index = pd.MultiIndex.from_product([table["group"].drop_duplicates(), starts],
                                                 names=["group", "period_start"])
@@ -306,7 +307,7 @@ def nps_over_time(con, dataset_id: int, as_of, *, grain: str = "month", by: str 
 
 
 def _latest_answers(con, dataset_id, as_of, grain, since) -> pd.DataFrame:
-    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=as_date(as_of),
+    frame = db.query(con, "mart_nps_latest_responses", dataset_id=int(dataset_id), as_of=as_of,
                      since=None if since is None else as_date(since), grain=grain)
     frame = _checked(frame, NPS_LATEST_COLUMNS, "mart_nps_latest_responses")
     frame["nps_score"] = frame["nps_score"].astype("float64")

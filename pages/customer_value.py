@@ -61,7 +61,7 @@ def cards(customers: pd.DataFrame) -> None:
 
 def model_section(current, snapshot) -> None:
     settings = current.settings
-    choice = data.model_choice(current.key, current.as_of, settings.unit)
+    choice = data.model_choice(current.key, current.as_of, settings)
     chosen = valuation.MODEL_LABELS[snapshot.model]
     left, right = st.columns([3, 2])
     with left:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from custlib import (audit, cli, customers, db, features, filters, incoming, mas
                      segments, valuation)
 from custlib import datasets as dataset_registry
 from custlib import io as custio
-from custlib.errors import CustlibError, DatasetNotFound
+from custlib.errors import DatasetNotFound
 from custlib.filters import CustomerFilter
 from custlib.valuation import ValueSettings
 
@@ -192,7 +191,8 @@ def customer_attributes(cache_key: tuple[int, int], as_of: date) -> pd.DataFrame
 @st.cache_data(show_spinner=False, max_entries=16)
 def filter_options(cache_key: tuple[int, int], as_of: date) -> dict[str, list[str]]:
     """The values each sidebar filter can take as of ``as_of``."""
-    return filters.filter_options(customer_attributes(cache_key, as_of))
+    attributes = customer_attributes(cache_key, as_of)
+    return filters.filter_options(attributes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -211,30 +211,30 @@ def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
     return retention.period_activity(get_conn(), cache_key[0], as_of, grain, customer_ids=ids)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def book(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> customers.CustomerBook:
+    """The per-customer results of a dataset version, date and value settings, shared by every page and
+    session: custlib makes each once (the model choice, the value snapshot, the features, the value table,
+    the churn scores). The functions below hand out copies of them (st.cache_data), which pages may change."""
+    return customers.CustomerBook(get_conn(), cache_key[0], as_of, settings)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def model_choice(cache_key: tuple[int, int], as_of: date, unit: str) -> valuation.ModelChoice:
+def model_choice(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> valuation.ModelChoice:
     """Which purchase model predicts best on a holdout inside the history (three models fitted)."""
-    return valuation.choose_purchase_model(get_conn(), cache_key[0], as_of, unit)
+    return book(cache_key, as_of, settings).model_choice()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def value_snapshot(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> valuation.ValueSnapshot:
-    """The one model fit shared by every page: valuation.value_customers on all customers.
-
-    With model "auto" the holdout comparison (model_choice, cached) picks the model first, so the
-    comparison runs once even though the Customer value page also draws it.
-    """
-    if settings.model == "auto":
-        chosen = model_choice(cache_key, as_of, settings.unit).selected
-        settings = replace(settings, model=chosen)
-    return valuation.value_customers(get_conn(), cache_key[0], as_of, settings)
+    """The one model fit shared by every page (with model "auto", of the model the holdout picks)."""
+    return book(cache_key, as_of, settings).value()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def customer_table(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> pd.DataFrame:
-    """custlib.customers.value_table of the dataset (every customer, indexed by customer_id), cached."""
-    value = value_or_none(cache_key, as_of, settings)
-    return customers.value_table(get_conn(), cache_key[0], as_of, value)
+    """custlib.customers.value_table of the dataset (every customer, indexed by customer_id)."""
+    return book(cache_key, as_of, settings).value_table()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -334,25 +334,23 @@ def headline_periods(activity: pd.DataFrame) -> tuple[dict | None, dict | None]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def value_or_none(cache_key: tuple[int, int], as_of: date, settings: ValueSettings):
     """value_snapshot, or None when the models cannot be fitted on these data (too few customers or repeats)."""
-    try:
-        return value_snapshot(cache_key, as_of, settings)
-    except CustlibError:
-        return None
+    return book(cache_key, as_of, settings).value_or_none()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def selected_count(cache_key: tuple[int, int], as_of: date, customer_filter: CustomerFilter) -> int:
     """How many customers (with a purchase by ``as_of``) the filter selects."""
-    ids = selected_ids(cache_key, as_of, customer_filter)
-    return len(customer_attributes(cache_key, as_of)) if ids is None else len(ids)
+    attributes = customer_attributes(cache_key, as_of)
+    ids = filters.matching_customers(attributes, customer_filter)
+    return len(attributes) if ids is None else len(ids)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cohort_projection(cache_key: tuple[int, int], as_of: date, grain: str, customer_filter: CustomerFilter,
                       periods_ahead: int) -> pd.DataFrame:
     """retention.project_cohorts of the selected customers' retention matrix (one sBG fit per cohort)."""
-    matrix = retention.retention_matrix(cohorts(cache_key, as_of, grain, customer_filter), "retention_share")
-    return retention.project_cohorts(matrix, periods_ahead)
+    table = cohorts(cache_key, as_of, grain, customer_filter)
+    return retention.project_cohorts(retention.retention_matrix(table, "retention_share"), periods_ahead)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -364,8 +362,8 @@ def stage_moves(cache_key: tuple[int, int], start: date, as_of: date, settings: 
     the customers the filter selects (as of ``as_of``) are counted.
     """
     before = stages_at(cache_key, start, settings)
-    after = customers_in_view(cache_key, as_of, settings, customer_filter)["stage"]
+    after = stages_at(cache_key, as_of, settings)
     ids = selected_ids(cache_key, as_of, customer_filter)
     if ids is not None:
-        before = before[before.index.isin(ids)]
+        before, after = before[before.index.isin(ids)], after[after.index.isin(ids)]
     return segments.migration_matrix(before, after, labels=segments.STAGES).counts

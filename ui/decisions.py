@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from custlib import capacity, churn, customers, datasets, db, features, masking, messages, valuation
+from custlib import capacity, churn, datasets, db, features, masking, messages, valuation
 from custlib import simulate as sim
 from custlib.errors import CustlibError
 from custlib.valuation import ValueSettings
@@ -112,13 +112,9 @@ def settings_evaluation(cache_key: tuple[int, int], change_date: date, window_da
 @st.cache_data(show_spinner=False, max_entries=8)
 def churn_scores(cache_key: tuple[int, int], as_of: date, settings: ValueSettings
                  ) -> tuple[pd.DataFrame, churn.ChurnReport]:
-    """custlib.customers.churn_table (active customers' churn scores and the model's report), cached per
+    """custlib.customers.CustomerBook.churn (active customers' churn scores and the model's report), per
     dataset version, date and value settings. Raises CustlibError when the history is too short."""
-    value = data.value_snapshot(cache_key, as_of, settings)
-    table = data.customer_table(cache_key, as_of, settings)
-    current = customer_features(cache_key, as_of).reset_index()
-    scores, report, _ = customers.churn_table(data.get_conn(), cache_key[0], as_of, settings, value, table,
-                                              current_features=current)
+    scores, report, _ = data.book(cache_key, as_of, settings).churn()
     return scores, report
 
 
