@@ -50,11 +50,7 @@ SCORE_COLUMNS: dict[str, str] = {
     "clv_upper": "upper bound of the CLV interval (95%, parameter uncertainty)",
     "churn_probability": "probability of no purchase in the churn horizon (blank: lapsed, not scored)",
     "value_at_risk": "churn probability x CLV",
-    "reason_1": "the strongest reason for the risk: a custlib.messages code (words in the CLI's file)",
-    "reason_1_a": "the first number reason_1 quotes",
-    "reason_1_b": "the second number reason_1 quotes",
-    "reason_2": "the second reason", "reason_2_a": "its first number", "reason_2_b": "its second number",
-    "reason_3": "the third reason", "reason_3_a": "its first number", "reason_3_b": "its second number",
+    **churn.REASON_COLUMNS,  # codes here and in the database; words in the file the CLI writes
     "action": "recommended action: win back, nurture, keep warm or let go",
 }
 CHURN_COLUMNS = ("churn_probability", "value_at_risk", *churn.reason_columns(), "action")

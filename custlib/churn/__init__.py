@@ -27,14 +27,14 @@ from .pipelines import (CATEGORICAL_INPUTS, DERIVED_INPUTS, MAX_TREE_CATEGORIES,
                         PREDICT_BATCH_ROWS, UNKNOWN_CATEGORY, FillEmptyColumns, ModelInputs, make_pipeline,
                         predict_in_batches)
 from .reasons import N_REASONS, REASON_RULES, ReasonRule, churn_reasons, reason_columns
-from .scoring import SCORE_COLUMNS, score_churn, score_customers
+from .scoring import REASON_COLUMNS, SCORE_COLUMNS, score_churn, score_customers
 
 __all__ = [
     "ChurnModel", "ChurnReport", "ChurnWindows", "TrainingFrames", "training_frames", "score_churn",
     "score_customers", "churn_examples", "default_horizon_days", "horizon_from_gaps", "active_customers",
     "classification_metrics", "top_decile_lift", "churn_reasons", "reason_columns", "recommend_actions", "make_pipeline",
     "ModelInputs", "FillEmptyColumns", "predict_in_batches", "ReasonRule", "ActionRule",
-    "REASON_RULES", "N_REASONS", "ACTION_RULES", "ACTIONS", "HIGH_RISK", "GROWING_STAGES", "SCORE_COLUMNS",
+    "REASON_RULES", "N_REASONS", "ACTION_RULES", "ACTIONS", "HIGH_RISK", "GROWING_STAGES", "SCORE_COLUMNS", "REASON_COLUMNS",
     "METRIC_COLUMNS", "MODEL_LABELS", "MODEL_KINDS", "AUTO_TIE_MARGIN", "MAX_FIT_ROWS", "MAX_EVAL_ROWS",
     "HORIZON_STEPS_DAYS", "HORIZON_GAP_QUANTILE", "MIN_GAP_CUSTOMERS", "FALLBACK_HORIZON_DAYS",
     "NUMERIC_INPUTS", "CATEGORICAL_INPUTS", "DERIVED_INPUTS", "UNKNOWN_CATEGORY", "MAX_TREE_CATEGORIES",

@@ -19,6 +19,14 @@ from .labels import _active_rows, training_frames
 from .model import ChurnModel
 from .reasons import churn_reasons, reason_columns
 
+#: The reason columns of every score table: name -> meaning.
+REASON_COLUMNS: dict[str, str] = {
+    "reason_1": "the most unusual reason, a custlib.messages code; missing when no rule fires",
+    "reason_1_a": "the first number reason_1 quotes (NaN when none)",
+    "reason_1_b": "the second number reason_1 quotes (NaN when none)",
+    "reason_2": "the second reason, or missing", "reason_2_a": "its first number", "reason_2_b": "its second",
+    "reason_3": "the third reason, or missing", "reason_3_a": "its first number", "reason_3_b": "its second",
+}
 #: Columns of :func:`score_churn`, in order: name -> meaning.
 SCORE_COLUMNS: dict[str, str] = {
     "customer_id": "customer active on the as-of date (one row each)",
@@ -28,11 +36,7 @@ SCORE_COLUMNS: dict[str, str] = {
     "tier": "value tier from CLV among the scored customers: core, potential, low-value",
     "stage": "lifecycle stage (custlib.segments.lifecycle_stages with BG/NBD probability alive)",
     "action": "win back, nurture, keep warm or let go (ACTION_RULES)",
-    "reason_1": "the most unusual reason, a custlib.messages code; missing when no rule fires",
-    "reason_1_a": "the first number reason_1 quotes (NaN when none)",
-    "reason_1_b": "the second number reason_1 quotes (NaN when none)",
-    "reason_2": "the second reason, or missing", "reason_2_a": "its numbers", "reason_2_b": "",
-    "reason_3": "the third reason, or missing", "reason_3_a": "its numbers", "reason_3_b": "",
+    **REASON_COLUMNS,
 }
 
 
