@@ -211,7 +211,8 @@ def period_activity(cache_key: tuple[int, int], as_of: date, grain: str,
     return retention.period_activity(get_conn(), cache_key[0], as_of, grain, customer_ids=ids)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+# few: a book keeps whole per-customer tables (at 1M customers several hundred MB each)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def book(cache_key: tuple[int, int], as_of: date, settings: ValueSettings) -> customers.CustomerBook:
     """The per-customer results of a dataset version, date and value settings, shared by every page and
     session: custlib makes each once (the model choice, the value snapshot, the features, the value table,
